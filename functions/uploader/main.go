@@ -1,0 +1,32 @@
+// Command uploader is the Lambda function: it copies the payload of each SQS
+// message to S3 and reports what it could not store as partial batch
+// failures. Build it for runtime provided.al2023:
+//
+//	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -o bootstrap ./functions/uploader
+//
+// Configuration comes from the environment; see package uploader.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/s3uploader/s3uploader/pkg/uploader"
+)
+
+func main() {
+	cfg, err := uploader.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1) // Lambda reports an init error (Runtime.ExitError) with this message
+	}
+	client, err := uploader.NewS3Client(context.Background(), cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	lambda.Start(uploader.New(cfg, client, os.Stdout).Handle)
+}

@@ -1,0 +1,17 @@
+// Package batch turns an SQS event into stored objects and a partial batch
+// response.
+//
+// Each record becomes one object: its payload is the message body byte for
+// byte (base64-decoded first when the message attribute content-encoding is
+// "base64"), its key is the prefix plus the message attribute key, or plus
+// the message ID when there is none. Records upload in parallel, bounded;
+// records of one FIFO message group upload in order, and once one fails the
+// group's later records are reported failed without being tried.
+//
+// Whatever cannot be stored before the deadline (less a margin) is listed in
+// the response's BatchItemFailures, so SQS redelivers exactly those. A bad
+// record never fails its siblings.
+//
+// The package knows nothing of S3: it writes through the Store interface and
+// retries through a retry.Policy.
+package batch

@@ -1,0 +1,217 @@
+package retry
+
+import (
+	"os"
+	"strconv"
+	"math"
+	"sync"
+	"time"
+)
+
+// Limiter paces the requests of every caller sharing it once the server has
+// throttled them: an adaptive send rate (additive and proportional increase,
+// multiplicative decrease), in the spirit of the AWS SDKs' adaptive retry
+// mode but driven by the rate the server actually accepted.
+//
+// Until the first throttle a Limiter does not limit. A throttle sets the rate
+// to Beta times the rate of successes measured over the last Window (never
+// above the current rate); only a request sent after the last decrease can
+// decrease it again, so one burst of throttles answered to requests already
+// in flight counts once. A window without a single success measures nothing,
+// so it counts as one success over the time since the first request (at
+// least a tenth of the Window): the first throttle of a client whose very
+// first requests were all refused lands at a few requests per second, not at
+// MinRate. Each success raises the rate by (Alpha + Gamma×rate) per second
+// elapsed.
+//
+// Callers ask for a send slot with Take right before each request. A caller
+// told to wait asks again when the wait is over, so waiting callers always
+// go at the current rate: a decrease slows them at once and an increase
+// speeds them up, rather than their sending on a schedule booked at an older
+// rate.
+//
+// Methods take the current time, so the Limiter holds no clock of its own.
+// A Limiter is safe for concurrent use. Use NewLimiter; zero fields of the
+// LimiterConfig take their defaults.
+type Limiter struct {
+	cfg LimiterConfig
+
+	mu         sync.Mutex
+	enabled    bool
+	rate       float64 // requests per second
+	tokens     float64
+	last       time.Time // last refill
+	lastRaise  time.Time
+	lastCut    time.Time
+	slots      []int // successes per slot, a ring over Window
+	slotStart  time.Time
+	slotIndex  int
+	firstStart time.Time // first success
+	firstTake  time.Time // first request
+}
+
+// LimiterConfig holds the Limiter's settings; the zero value means defaults.
+type LimiterConfig struct {
+	Beta    float64       // factor applied on a throttle; default 0.85
+	Alpha   float64       // additive increase, requests/s per second; default 2
+	Gamma   float64       // proportional increase per second; default 0.1
+	MinRate float64       // floor, requests/s; default 1
+	Burst   float64       // tokens the bucket holds; default 1
+	Window  time.Duration // success-rate window; default 1s
+}
+
+const limiterSlots = 10
+
+// NewLimiter returns a Limiter that does not limit until its first throttle.
+func envf(k string, d float64) float64 {
+	if v := os.Getenv(k); v != "" {
+		f, _ := strconv.ParseFloat(v, 64)
+		return f
+	}
+	return d
+}
+
+func NewLimiter(cfg LimiterConfig) *Limiter {
+	if cfg == (LimiterConfig{}) {
+		cfg.Beta = envf("LIM_BETA", 0)
+		cfg.Alpha = envf("LIM_ALPHA", 0)
+		cfg.Gamma = envf("LIM_GAMMA", 0)
+		cfg.MinRate = envf("LIM_MIN", 0)
+		cfg.Window = time.Duration(envf("LIM_WIN", 0) * float64(time.Second))
+	}
+	if cfg.Beta <= 0 || cfg.Beta >= 1 {
+		cfg.Beta = 0.85
+	}
+	if cfg.Alpha <= 0 {
+		cfg.Alpha = 2
+	}
+	if cfg.Gamma < 0 {
+		cfg.Gamma = 0
+	} else if cfg.Gamma == 0 {
+		cfg.Gamma = 0.1
+	}
+	if cfg.MinRate <= 0 {
+		cfg.MinRate = 1
+	}
+	if cfg.Burst < 1 {
+		cfg.Burst = 1
+	}
+	if cfg.Window <= 0 {
+		cfg.Window = time.Second
+	}
+	return &Limiter{cfg: cfg, slots: make([]int, limiterSlots)}
+}
+
+// Take takes a send slot at now and returns 0 when the caller may send at
+// once. Otherwise it takes nothing and returns how long the caller should
+// wait before calling Take again.
+func (l *Limiter) Take(now time.Time) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.firstTake.IsZero() {
+		l.firstTake = now
+	}
+	if !l.enabled {
+		return 0
+	}
+	l.refill(now)
+	const slack = 1e-9 // float rounding: a caller that waited as told gets its slot
+	if l.tokens >= 1-slack {
+		l.tokens--
+		return 0
+	}
+	return time.Duration(math.Ceil((1 - l.tokens) / l.rate * float64(time.Second)))
+}
+
+// Throttled records that a request sent at sentAt was throttled, seen at now.
+func (l *Limiter) Throttled(sentAt, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.enabled && sentAt.Before(l.lastCut) {
+		return // sent before the last decrease: already accounted for
+	}
+	measured := l.successRate(now)
+	if l.enabled {
+		l.refill(now)
+		measured = min(measured, l.rate)
+	} else {
+		l.enabled = true
+		l.tokens = 0
+		l.last = now
+	}
+	l.rate = max(l.cfg.MinRate, measured*l.cfg.Beta)
+	l.tokens = min(l.tokens, l.cfg.Burst)
+	l.lastCut = now
+	l.lastRaise = now
+}
+
+// Succeeded records a success at now.
+func (l *Limiter) Succeeded(now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.advance(now)
+	l.slots[l.slotIndex]++
+	if !l.enabled {
+		return
+	}
+	l.refill(now)
+	if dt := now.Sub(l.lastRaise).Seconds(); dt > 0 {
+		l.rate += dt * (l.cfg.Alpha + l.cfg.Gamma*l.rate)
+		l.lastRaise = now
+	}
+}
+
+// Rate returns the current send rate in requests per second, and false when
+// the Limiter is not limiting yet.
+func (l *Limiter) Rate() (float64, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.rate, l.enabled
+}
+
+func (l *Limiter) refill(now time.Time) {
+	if dt := now.Sub(l.last).Seconds(); dt > 0 {
+		l.tokens = min(l.cfg.Burst, l.tokens+dt*l.rate)
+		l.last = now
+	}
+}
+
+// advance moves the ring of success slots forward to now.
+func (l *Limiter) advance(now time.Time) {
+	slot := l.cfg.Window / limiterSlots
+	if l.firstStart.IsZero() {
+		l.firstStart, l.slotStart = now, now
+		return
+	}
+	for n := 0; now.Sub(l.slotStart) >= slot; n++ {
+		if n >= limiterSlots {
+			clear(l.slots)
+			l.slotStart = now
+			break
+		}
+		l.slotStart = l.slotStart.Add(slot)
+		l.slotIndex = (l.slotIndex + 1) % limiterSlots
+		l.slots[l.slotIndex] = 0
+	}
+}
+
+// successRate is the rate of successes over the window ending at now (or
+// since the first success, when that is shorter, but at least one slot).
+// Without any success in the window it is one success over the time since
+// the first request, within the same bounds.
+func (l *Limiter) successRate(now time.Time) float64 {
+	l.advance(now)
+	total := 0
+	for _, n := range l.slots {
+		total += n
+	}
+	since := l.firstStart
+	if total == 0 {
+		total, since = 1, l.firstTake
+	}
+	span := l.cfg.Window
+	if d := now.Sub(since); !since.IsZero() && d < span {
+		span = max(d, l.cfg.Window/limiterSlots)
+	}
+	return float64(total) / span.Seconds()
+}

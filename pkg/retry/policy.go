@@ -1,0 +1,241 @@
+package retry
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+)
+
+// Defaults of a Policy's zero fields.
+const (
+	DefaultMaxAttempts = 8
+	DefaultBaseDelay   = 25 * time.Millisecond
+	DefaultMaxDelay    = 5 * time.Second
+	DefaultRetryCost   = 5
+	DefaultTimeoutCost = 10
+)
+
+// ErrAttemptTimeout is the error an attempt ends with when it outlives the
+// Policy's AttemptTimeout while the caller's context is still live. It is
+// retryable.
+var ErrAttemptTimeout = errors.New("attempt timed out")
+
+// Policy says how to retry. Its zero value retries up to DefaultMaxAttempts
+// times with DefaultBaseDelay and DefaultMaxDelay, no budget and no limiter.
+// A Policy is safe for concurrent use once built; do not change its fields
+// while calls are running.
+type Policy struct {
+	MaxAttempts    int           // attempts in all, first included; 0: DefaultMaxAttempts
+	BaseDelay      time.Duration // backoff base; 0: DefaultBaseDelay
+	MaxDelay       time.Duration // backoff cap; 0: DefaultMaxDelay
+	AttemptTimeout time.Duration // per-attempt limit; 0: none but the context's
+
+	// Budget, when set, is charged RetryCost per retry (TimeoutCost after an
+	// attempt timeout) and refunded on success. An empty budget ends retrying
+	// with ErrBudget.
+	Budget      *Budget
+	RetryCost   int // 0: DefaultRetryCost
+	TimeoutCost int // 0: DefaultTimeoutCost
+
+	// Limiter, when set, paces every attempt of every call sharing it.
+	Limiter *Limiter
+
+	// For testing: nil means time.Now, a context-aware sleep and math/rand/v2.
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+	Rand  func() float64
+}
+
+// Retry describes a retry about to happen, for Notify.
+type Retry struct {
+	Attempt int           // the attempt that failed, from 1
+	Delay   time.Duration // backoff before the next attempt, limiter wait excluded
+	Err     error         // the error of the failed attempt
+}
+
+// Do calls op until it succeeds, fails permanently or the policy says stop,
+// and returns the number of attempts and nil or an *Error.
+//
+// Do never waits past the deadline of ctx: when the backoff or the limiter's
+// wait would end after it, Do returns at once with Cause ErrDeadline. Each
+// attempt gets a context bounded by AttemptTimeout. Before each retry Do calls
+// notify, if not nil, from the calling goroutine.
+func (p *Policy) Do(ctx context.Context, op func(ctx context.Context) error, notify func(Retry)) (int, error) {
+	attempts := 0
+	retried := false
+	for {
+		if err := context.Cause(ctx); err != nil {
+			return attempts, p.stop(attempts, nil, ErrCanceled, err)
+		}
+		sentAt, err := p.pace(ctx)
+		if err != nil {
+			return attempts, p.stop(attempts, nil, err, nil)
+		}
+		attempts++
+		err = p.attempt(ctx, op)
+		if err == nil {
+			p.succeeded(retried)
+			return attempts, nil
+		}
+		throttled := Throttle(err)
+		if throttled && p.Limiter != nil {
+			p.Limiter.Throttled(sentAt, p.now())
+		}
+		switch {
+		case ctx.Err() != nil:
+			return attempts, p.stop(attempts, err, ErrCanceled, nil)
+		case !Retryable(err):
+			return attempts, p.stop(attempts, err, ErrPermanent, nil)
+		case attempts >= p.maxAttempts():
+			return attempts, p.stop(attempts, err, ErrAttempts, nil)
+		}
+		delay := FullJitter(p.baseDelay(), p.maxDelay(), attempts, p.rand())
+		if deadline, ok := ctx.Deadline(); ok && p.now().Add(delay).After(deadline) {
+			return attempts, p.stop(attempts, err, ErrDeadline, nil)
+		}
+		if p.Budget != nil && !p.Budget.Take(p.cost(err)) {
+			return attempts, p.stop(attempts, err, ErrBudget, nil)
+		}
+		retried = true
+		if notify != nil {
+			notify(Retry{Attempt: attempts, Delay: delay, Err: err})
+		}
+		if err := p.sleep(ctx, delay); err != nil {
+			return attempts, p.stop(attempts, err, ErrCanceled, nil)
+		}
+	}
+}
+
+// attempt runs op once under the attempt timeout, and turns the expiry of
+// that timeout (not of the caller's context) into ErrAttemptTimeout.
+func (p *Policy) attempt(ctx context.Context, op func(ctx context.Context) error) error {
+	if p.AttemptTimeout <= 0 {
+		return op(ctx)
+	}
+	actx, cancel := context.WithTimeoutCause(ctx, p.AttemptTimeout, ErrAttemptTimeout)
+	defer cancel()
+	err := op(actx)
+	if err != nil && ctx.Err() == nil && errors.Is(context.Cause(actx), ErrAttemptTimeout) {
+		return &timeoutError{err}
+	}
+	return err
+}
+
+type timeoutError struct{ err error }
+
+func (e *timeoutError) Error() string        { return ErrAttemptTimeout.Error() + ": " + e.err.Error() }
+func (e *timeoutError) Unwrap() []error      { return []error{ErrAttemptTimeout, e.err} }
+func (e *timeoutError) RetryableError() bool { return true }
+
+// pace waits for the limiter, never past the deadline, and returns when the
+// request may be sent. It asks the limiter again after each wait, so a rate
+// changed meanwhile applies at once.
+func (p *Policy) pace(ctx context.Context) (time.Time, error) {
+	for {
+		now := p.now()
+		if p.Limiter == nil {
+			return now, nil
+		}
+		wait := p.Limiter.Take(now)
+		if wait <= 0 {
+			return now, nil
+		}
+		if deadline, ok := ctx.Deadline(); ok && now.Add(wait).After(deadline) {
+			return now, ErrDeadline
+		}
+		if err := p.sleep(ctx, wait); err != nil {
+			return now, ErrCanceled
+		}
+	}
+}
+
+func (p *Policy) succeeded(retried bool) {
+	if p.Limiter != nil {
+		p.Limiter.Succeeded(p.now())
+	}
+	if p.Budget == nil {
+		return
+	}
+	if retried {
+		p.Budget.Refund(p.retryCost())
+	} else {
+		p.Budget.Refund(1)
+	}
+}
+
+func (p *Policy) stop(attempts int, last, cause, ctxErr error) error {
+	if last == nil && ctxErr != nil {
+		last = ctxErr
+	}
+	return &Error{Attempts: attempts, Last: last, Cause: cause}
+}
+
+func (p *Policy) cost(err error) int {
+	if errors.Is(err, ErrAttemptTimeout) {
+		if p.TimeoutCost > 0 {
+			return p.TimeoutCost
+		}
+		return DefaultTimeoutCost
+	}
+	return p.retryCost()
+}
+
+func (p *Policy) retryCost() int {
+	if p.RetryCost > 0 {
+		return p.RetryCost
+	}
+	return DefaultRetryCost
+}
+
+func (p *Policy) maxAttempts() int {
+	if p.MaxAttempts > 0 {
+		return p.MaxAttempts
+	}
+	return DefaultMaxAttempts
+}
+
+func (p *Policy) baseDelay() time.Duration {
+	if p.BaseDelay > 0 {
+		return p.BaseDelay
+	}
+	return DefaultBaseDelay
+}
+
+func (p *Policy) maxDelay() time.Duration {
+	if p.MaxDelay > 0 {
+		return p.MaxDelay
+	}
+	return DefaultMaxDelay
+}
+
+func (p *Policy) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
+
+func (p *Policy) rand() float64 {
+	if p.Rand != nil {
+		return p.Rand()
+	}
+	return rand.Float64()
+}
+
+func (p *Policy) sleep(ctx context.Context, d time.Duration) error {
+	if p.Sleep != nil {
+		return p.Sleep(ctx, d)
+	}
+	if d <= 0 {
+		return context.Cause(ctx)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}

@@ -1,0 +1,132 @@
+package uploader
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the function's configuration, read from its environment by
+// ConfigFromEnv. The zero value of each field but Bucket means its default.
+type Config struct {
+	Bucket           string        // BUCKET_NAME, required
+	KeyPrefix        string        // KEY_PREFIX, default "uploads/"
+	UsePathStyle     bool          // S3_USE_PATH_STYLE, for local S3-compatible endpoints
+	ChecksumWhenReq  bool          // S3_CHECKSUM=when_required: no checksum unless S3 requires one
+	MaxAttempts      int           // RETRY_MAX_ATTEMPTS, default 8 (first attempt included)
+	BaseDelay        time.Duration // RETRY_BASE_DELAY, default 25ms
+	MaxDelay         time.Duration // RETRY_MAX_DELAY, default 5s
+	RetryBudget      int           // RETRY_BUDGET, tokens (a retry takes 5, a timeout 10), default 500
+	AttemptTimeout   time.Duration // ATTEMPT_TIMEOUT, default 5s
+	Concurrency      int           // UPLOAD_CONCURRENCY, default 8
+	DeadlineMargin   time.Duration // DEADLINE_MARGIN, default 2s
+	MetricsNamespace string        // METRICS_NAMESPACE, default "S3Uploader"
+	FunctionName     string        // AWS_LAMBDA_FUNCTION_NAME, set by Lambda
+	LogLevel         string        // AWS_LAMBDA_LOG_LEVEL, set by Lambda
+}
+
+// Defaults.
+const (
+	DefaultKeyPrefix        = "uploads/"
+	DefaultMaxAttempts      = 8
+	DefaultBaseDelay        = 25 * time.Millisecond
+	DefaultMaxDelay         = 5 * time.Second
+	DefaultRetryBudget      = 500
+	DefaultAttemptTimeout   = 5 * time.Second
+	DefaultConcurrency      = 8
+	DefaultDeadlineMargin   = 2 * time.Second
+	DefaultMetricsNamespace = "S3Uploader"
+)
+
+// ConfigFromEnv reads the configuration through getenv (os.Getenv in the
+// function). It fails, naming the variable, when BUCKET_NAME is missing or a
+// value does not parse or is out of range.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	c := Config{
+		Bucket:           strings.TrimSpace(getenv("BUCKET_NAME")),
+		KeyPrefix:        DefaultKeyPrefix,
+		MetricsNamespace: DefaultMetricsNamespace,
+		FunctionName:     getenv("AWS_LAMBDA_FUNCTION_NAME"),
+		LogLevel:         getenv("AWS_LAMBDA_LOG_LEVEL"),
+	}
+	var errs []error
+	if c.Bucket == "" {
+		errs = append(errs, errors.New("BUCKET_NAME is required: set it to the name of the bucket to write to"))
+	}
+	if v, ok := lookup(getenv, "KEY_PREFIX"); ok {
+		c.KeyPrefix = v
+	}
+	if v, ok := lookup(getenv, "METRICS_NAMESPACE"); ok {
+		c.MetricsNamespace = v
+	}
+	if v, ok := lookup(getenv, "S3_USE_PATH_STYLE"); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("S3_USE_PATH_STYLE=%q: want true or false", v))
+		}
+		c.UsePathStyle = b
+	}
+	if v, ok := lookup(getenv, "S3_CHECKSUM"); ok {
+		switch strings.ToLower(v) {
+		case "when_supported":
+		case "when_required":
+			c.ChecksumWhenReq = true
+		default:
+			errs = append(errs, fmt.Errorf("S3_CHECKSUM=%q: want when_supported or when_required", v))
+		}
+	}
+	errs = append(errs,
+		intVar(getenv, "RETRY_MAX_ATTEMPTS", &c.MaxAttempts, DefaultMaxAttempts, 1, 100),
+		intVar(getenv, "RETRY_BUDGET", &c.RetryBudget, DefaultRetryBudget, 1, 1_000_000),
+		intVar(getenv, "UPLOAD_CONCURRENCY", &c.Concurrency, DefaultConcurrency, 1, 1000),
+		durVar(getenv, "RETRY_BASE_DELAY", &c.BaseDelay, DefaultBaseDelay, time.Millisecond, time.Minute),
+		durVar(getenv, "RETRY_MAX_DELAY", &c.MaxDelay, DefaultMaxDelay, time.Millisecond, 15*time.Minute),
+		durVar(getenv, "ATTEMPT_TIMEOUT", &c.AttemptTimeout, DefaultAttemptTimeout, 100*time.Millisecond, 15*time.Minute),
+		durVar(getenv, "DEADLINE_MARGIN", &c.DeadlineMargin, DefaultDeadlineMargin, 0, 15*time.Minute),
+	)
+	if c.MaxDelay < c.BaseDelay {
+		errs = append(errs, fmt.Errorf("RETRY_MAX_DELAY (%v) is below RETRY_BASE_DELAY (%v)", c.MaxDelay, c.BaseDelay))
+	}
+	if len(c.KeyPrefix) > 512 {
+		errs = append(errs, fmt.Errorf("KEY_PREFIX is %d bytes: at most 512", len(c.KeyPrefix)))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return c, fmt.Errorf("configuration: %w", err)
+	}
+	return c, nil
+}
+
+func lookup(getenv func(string) string, name string) (string, bool) {
+	v := strings.TrimSpace(getenv(name))
+	return v, v != ""
+}
+
+func intVar(getenv func(string) string, name string, dst *int, def, lo, hi int) error {
+	*dst = def
+	v, ok := lookup(getenv, name)
+	if !ok {
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return fmt.Errorf("%s=%q: want a whole number from %d to %d", name, v, lo, hi)
+	}
+	*dst = n
+	return nil
+}
+
+func durVar(getenv func(string) string, name string, dst *time.Duration, def, lo, hi time.Duration) error {
+	*dst = def
+	v, ok := lookup(getenv, name)
+	if !ok {
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < lo || d > hi {
+		return fmt.Errorf("%s=%q: want a duration from %v to %v, like 250ms or 5s", name, v, lo, hi)
+	}
+	*dst = d
+	return nil
+}
