@@ -3,6 +3,8 @@ package s3store
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -20,13 +22,28 @@ type API interface {
 
 // Store writes objects to one bucket. It is safe for concurrent use.
 type Store struct {
-	client API
-	bucket string
+	client     API
+	bucket     string
+	contentMD5 bool
 }
 
+// Option sets an optional behaviour of a Store.
+type Option func(*Store)
+
+// WithContentMD5 makes every PutObject carry a Content-MD5 header, which
+// S3 and every S3-compatible server verify against the body they receive.
+// Use it when the client sends no flexible checksum (S3_CHECKSUM=
+// when_required): over HTTPS the SDK then signs UNSIGNED-PAYLOAD, and
+// nothing else would catch a body damaged on the way.
+func WithContentMD5() Option { return func(s *Store) { s.contentMD5 = true } }
+
 // New returns a Store writing to bucket through client.
-func New(client API, bucket string) *Store {
-	return &Store{client: client, bucket: bucket}
+func New(client API, bucket string, opts ...Option) *Store {
+	s := &Store{client: client, bucket: bucket}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Bucket returns the bucket the Store writes to.
@@ -46,6 +63,10 @@ func (s *Store) Put(ctx context.Context, key string, body []byte, contentType st
 	}
 	if contentType != "" {
 		in.ContentType = aws.String(contentType)
+	}
+	if s.contentMD5 {
+		sum := md5.Sum(body)
+		in.ContentMD5 = aws.String(base64.StdEncoding.EncodeToString(sum[:]))
 	}
 	_, err = s.client.PutObject(ctx, in)
 	if err == nil {
