@@ -1,0 +1,98 @@
+.PHONY: all build test test-go lint tools cdk synth deploy test-infra demo bench chaos clean rie moto-check
+
+# Everything the targets need is installed by them into .tools/ (Go tools from
+# the Go module proxy, the CDK CLI from npm). Go itself, Node.js 20 and npm come
+# with the machine; moto_server and cfn-lint from pip (pip install 'moto[server]' cfn-lint).
+GO         ?= go
+TOOLS_BIN  := $(CURDIR)/.tools/bin
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := $(TOOLS_BIN)/staticcheck
+GOARCH_HOST := $(shell $(GO) env GOARCH)
+
+all: build
+
+# ---- the function ----------------------------------------------------------
+# The deployed build: linux/arm64, CGO off, -trimpath, -tags lambda.norpc.
+build:
+	mkdir -p .build/uploader/linux-arm64
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' \
+	  -o .build/uploader/linux-arm64/bootstrap ./functions/uploader
+	@ls -l .build/uploader/linux-arm64/bootstrap
+
+tools: $(STATICCHECK) cdk
+
+$(STATICCHECK):
+	GOBIN=$(TOOLS_BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+lint: $(STATICCHECK)
+	@fmt_out=$$(gofmt -l $$($(GO) list -f '{{.Dir}}' ./...)); if [ -n "$$fmt_out" ]; then echo "gofmt needed:"; echo "$$fmt_out"; exit 1; fi
+	$(GO) vet ./...
+	$(STATICCHECK) ./...
+
+clean:
+	rm -rf .build cdk.out
+
+
+# ---- CDK app (infra/, cdk.json) ---------------------------------------------
+# The CDK CLI is pinned in .tools/cdk/package-lock.json and installed there
+# (never in the module root: npm packages bring .go files that break go test).
+# cdk.json's app is `go run ./infra`, which builds the function's bootstrap for
+# the `arch` context setting into .build/uploader/linux-<goarch>/ and synthesizes.
+# Extra CLI arguments: make deploy CDK_ARGS="-c kms=true -c maxConcurrency=20"
+CDK_DIR  := .tools/cdk
+CDK      := $(CDK_DIR)/node_modules/.bin/cdk
+CDK_ENV  := CDK_DISABLE_CLI_TELEMETRY=true CDK_DISABLE_VERSION_CHECK=true \
+            JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 \
+            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+CDK_ARGS ?=
+
+cdk: $(CDK)
+
+$(CDK): $(CDK_DIR)/package.json $(CDK_DIR)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js 20+ (Debian: apt-get install nodejs npm)"; exit 1; }
+	cd $(CDK_DIR) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
+synth: cdk
+	$(CDK_ENV) $(CDK) synth --no-notices --quiet $(CDK_ARGS)
+	@ls cdk.out/*.template.json
+
+deploy: cdk
+	$(CDK_ENV) $(CDK) deploy --no-notices $(CDK_ARGS)
+
+# ---- tests -----------------------------------------------------------------
+test: lint test-go test-infra
+
+# Everything but the CDK app, with the race detector. infra/demo's end-to-end
+# test needs the emulator and the CDK CLI (and moto_server, or it skips).
+test-go: rie cdk
+	$(GO) test -race $$($(GO) list ./... | grep -v '/infra$$')
+
+# infra tests: template assertions, cdk-nag, `cdk synth` of bad settings,
+# cfn-lint, and cdk bootstrap + deploy to a local moto_server. No -race: it
+# would compile aws-cdk-go (huge) a second time, and the tests run no
+# goroutines of their own.
+test-infra: cdk
+	@command -v cfn-lint >/dev/null || echo "note: cfn-lint not found (pip install cfn-lint): TestCfnLint will skip"
+	@command -v moto_server >/dev/null || echo "note: moto_server not found (pip install 'moto[server]'): TestDeployToMoto will skip"
+	$(CDK_ENV) go test ./infra/
+
+# ---- local demo (infra/demo) -------------------------------------------------
+# moto + cdk bootstrap/deploy of this stack + the deployed bootstrap under the
+# Lambda Runtime Interface Emulator, fed by a local SQS event source, writing
+# to a throttled S3. Flags: make demo DEMO_ARGS="-n 1000 -rate 10 -keep"
+# (go run ./infra/demo -h lists them).
+RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+RIE         := $(TOOLS_BIN)/aws-lambda-rie
+DEMO_ARGS  ?=
+
+rie: $(RIE)
+
+$(RIE):
+	GOBIN=$(TOOLS_BIN) $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
+
+moto-check:
+	@command -v moto_server >/dev/null || { echo "moto_server not found: pip install 'moto[server]'"; exit 1; }
+
+demo: moto-check cdk rie
+	$(GO) run ./infra/demo $(DEMO_ARGS)

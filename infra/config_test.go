@@ -1,0 +1,158 @@
+package main
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// lookupFrom serves context values from a map, as TryGetContext does.
+func lookupFrom(m map[string]any) func(string) any {
+	return func(k string) any { return m[k] }
+}
+
+func keysOf(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+func TestConfigFromContextDefaults(t *testing.T) {
+	got, err := ConfigFromContext(lookupFrom(nil), nil)
+	if err != nil {
+		t.Fatalf("ConfigFromContext(empty) error: %v", err)
+	}
+	want := DefaultConfig()
+	want.VisibilityTimeout = 180 * time.Second // 6 × 30s + 0s
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ConfigFromContext(empty) = %+v; want %+v", got, want)
+	}
+}
+
+// TestCdkJSONContextMatchesDefaults keeps cdk.json, where users read the
+// defaults, in step with DefaultConfig, and checks every key in it is known.
+func TestCdkJSONContextMatchesDefaults(t *testing.T) {
+	ctx := cdkJSONContext(t)
+	got, err := ConfigFromContext(lookupFrom(ctx), keysOf(ctx))
+	if err != nil {
+		t.Fatalf("cdk.json context: %v", err)
+	}
+	want, _ := ConfigFromContext(lookupFrom(nil), nil)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("cdk.json context gives %+v;\nDefaultConfig gives %+v", got, want)
+	}
+}
+
+func TestConfigFromContextOverrides(t *testing.T) {
+	tests := map[string]struct {
+		ctx   map[string]any
+		check func(Config) bool
+	}{
+		"-c strings": {
+			ctx: map[string]any{"arch": "x86_64", "dev": "true", "kms": "1", "versioned": "false", "batchSize": "100",
+				"maxBatchingWindow": "5s", "functionTimeout": "1m", "maxReceiveCount": "8", "maxConcurrency": "20",
+				"logRetentionDays": "14", "keyPrefix": "in/", "oldestMessageAlarm": "10m"},
+			check: func(c Config) bool {
+				return c.Arch == "x86_64" && c.Dev && c.KMS && !c.Versioned && c.BatchSize == 100 &&
+					c.MaxBatchingWindow == 5*time.Second && c.FunctionTimeout == time.Minute && c.MaxReceiveCount == 8 &&
+					c.MaxConcurrency == 20 && c.LogRetentionDays == 14 && c.KeyPrefix == "in/" &&
+					c.VisibilityTimeout == 365*time.Second && c.OldestMessageAlarm == 10*time.Minute
+			},
+		},
+		"cdk.json types": {
+			ctx:   map[string]any{"local": true, "batchSize": float64(5), "memorySize": float64(512)},
+			check: func(c Config) bool { return c.Local && c.BatchSize == 5 && c.MemorySize == 512 },
+		},
+		"visibility timeout at the minimum": {
+			ctx:   map[string]any{"functionTimeout": "10s", "maxBatchingWindow": "2s", "visibilityTimeout": "62s"},
+			check: func(c Config) bool { return c.VisibilityTimeout == 62*time.Second },
+		},
+		"function knobs become environment": {
+			ctx: map[string]any{"retryMaxAttempts": float64(7), "retryBaseDelay": "50ms", "retryMaxDelay": "5s",
+				"attemptTimeout": "3s", "uploadConcurrency": "16", "deadlineMargin": "2s", "s3Checksum": "when_required",
+				"retryBudget": "900"},
+			check: func(c Config) bool {
+				return reflect.DeepEqual(c.FunctionEnv, map[string]string{
+					"RETRY_MAX_ATTEMPTS": "7", "RETRY_BASE_DELAY": "50ms", "RETRY_MAX_DELAY": "5s",
+					"ATTEMPT_TIMEOUT": "3s", "UPLOAD_CONCURRENCY": "16", "DEADLINE_MARGIN": "2s", "S3_CHECKSUM": "when_required",
+					"RETRY_BUDGET": "900",
+				})
+			},
+		},
+		"feature flags and CLI keys are not settings": {
+			ctx:   map[string]any{"@aws-cdk/core:checkSecretUsage": true, "aws:cdk:enable-path-metadata": true},
+			check: func(c Config) bool { return c.StackName == "S3Uploader" },
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			c, err := ConfigFromContext(lookupFrom(tt.ctx), keysOf(tt.ctx))
+			if err != nil {
+				t.Fatalf("ConfigFromContext(%v) error: %v", tt.ctx, err)
+			}
+			if !tt.check(c) {
+				t.Errorf("ConfigFromContext(%v) = %+v; not what the check wants", tt.ctx, c)
+			}
+		})
+	}
+}
+
+func TestConfigFromContextRejects(t *testing.T) {
+	tests := map[string]struct {
+		ctx  map[string]any
+		want []string // substrings of the error
+	}{
+		"maxReceiveCount below 5": {
+			ctx:  map[string]any{"maxReceiveCount": "3"},
+			want: []string{`context "maxReceiveCount" = 3`, "want 5 to 1000", "dead-letter queue too early"},
+		},
+		"visibility timeout breaks the 6x rule": {
+			ctx:  map[string]any{"functionTimeout": "30s", "maxBatchingWindow": "10s", "visibilityTimeout": "120s"},
+			want: []string{`context "visibilityTimeout" = 2m0s`, "at least 6 × functionTimeout (30s) + maxBatchingWindow (10s) = 3m10s"},
+		},
+		"unknown arch":        {ctx: map[string]any{"arch": "arm"}, want: []string{`context "arch" = arm`, `"arm64" or "x86_64"`}},
+		"bool":                {ctx: map[string]any{"dev": "yes"}, want: []string{`context "dev" = yes: want true or false`}},
+		"not a number":        {ctx: map[string]any{"batchSize": "ten"}, want: []string{`context "batchSize" = ten: want a whole number`}},
+		"fractional number":   {ctx: map[string]any{"memorySize": 128.5}, want: []string{`"memorySize"`, "whole number"}},
+		"big batch no window": {ctx: map[string]any{"batchSize": "100"}, want: []string{"maxBatchingWindow of at least 1s"}},
+		"duration syntax":     {ctx: map[string]any{"functionTimeout": "30"}, want: []string{`context "functionTimeout" = 30`, "Go duration"}},
+		"fractional seconds":  {ctx: map[string]any{"maxBatchingWindow": "1500ms"}, want: []string{"whole seconds"}},
+		"function timeout too long": {
+			ctx: map[string]any{"functionTimeout": "901s"}, want: []string{`"functionTimeout"`, "1s to 15m0s"},
+		},
+		"retention":        {ctx: map[string]any{"logRetentionDays": "31"}, want: []string{"retention periods: 1, 3, 5, 7, 14, 30"}},
+		"key prefix":       {ctx: map[string]any{"keyPrefix": "uploads/*"}, want: []string{`context "keyPrefix"`}},
+		"empty key prefix": {ctx: map[string]any{"keyPrefix": ""}, want: []string{`context "keyPrefix"`}},
+		"typo":             {ctx: map[string]any{"batchsize": "10"}, want: []string{`context "batchsize": unknown setting`}},
+		"checksum":         {ctx: map[string]any{"s3Checksum": "always"}, want: []string{"want one of when_supported, when_required"}},
+		"attempt timeout not below function timeout": {
+			ctx: map[string]any{"attemptTimeout": "30s"}, want: []string{`context "attemptTimeout" = 30s: must be shorter than functionTimeout`},
+		},
+		"max delay below base delay": {
+			ctx: map[string]any{"retryBaseDelay": "1s", "retryMaxDelay": "100ms"}, want: []string{"must not be shorter than retryBaseDelay"},
+		},
+		"beyond the function's own range": {
+			ctx: map[string]any{"retryMaxAttempts": "500"}, want: []string{"function environment from context", "RETRY_MAX_ATTEMPTS"},
+		},
+		"every problem at once": {
+			ctx:  map[string]any{"maxReceiveCount": "1", "arch": "sparc", "memorySize": "64"},
+			want: []string{`"maxReceiveCount"`, `"arch"`, `"memorySize"`},
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, err := ConfigFromContext(lookupFrom(tt.ctx), keysOf(tt.ctx))
+			if err == nil {
+				t.Fatalf("ConfigFromContext(%v) = nil error; want one containing %q", tt.ctx, tt.want)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("ConfigFromContext(%v) error =\n%v\nwant it to contain %q", tt.ctx, err, w)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// addNagSuppressions records, with a reason each, the cdk-nag AwsSolutions
+// findings this stack accepts. Each is scoped to one resource and, for
+// wildcards, to the exact resource string, never to the whole stack.
+func addNagSuppressions(stack awscdk.Stack, cfg Config, store *storage, fn *uploaderFunction) {
+	bucketID := *stack.GetLogicalId(store.bucket.Node().DefaultChild().(awscdk.CfnElement))
+	cdknag.NagSuppressions_AddResourceSuppressions(fn.role, &[]*cdknag.NagPackSuppression{
+		suppress("AwsSolutions-IAM5",
+			fmt.Sprintf("Object keys are chosen per message at run time, so the put/get grant must cover the key prefix %q: "+
+				"two actions (s3:PutObject, s3:GetObject), one bucket, one prefix; no bucket-level or wildcard actions.", cfg.KeyPrefix),
+			fmt.Sprintf("Resource::<%s.Arn>/%s*", bucketID, cfg.KeyPrefix)),
+	}, jsii.Bool(true))
+}
+
+// suppress builds one suppression; appliesTo narrows it to those findings.
+func suppress(id, reason string, appliesTo ...string) *cdknag.NagPackSuppression {
+	s := &cdknag.NagPackSuppression{Id: jsii.String(id), Reason: jsii.String(reason)}
+	if len(appliesTo) > 0 {
+		a := make([]any, len(appliesTo))
+		for i, v := range appliesTo {
+			a[i] = v
+		}
+		s.AppliesTo = &a
+	}
+	return s
+}
