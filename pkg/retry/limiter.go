@@ -1,9 +1,9 @@
 package retry
 
 import (
+	"math"
 	"os"
 	"strconv"
-	"math"
 	"sync"
 	"time"
 )

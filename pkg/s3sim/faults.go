@@ -16,16 +16,16 @@ type Fault int
 
 // The faults, each as S3 or the network shows it to a client.
 const (
-	None      Fault = iota // pass the request on
-	SlowDownF              // 503 SlowDown
-	Internal               // 500 InternalError
-	Reset                  // close the connection without an answer
-	Hang                   // answer nothing until the client gives up (or HangFor passes, then 500)
-	Forbidden              // 403 AccessDenied
-	Corrupt                // flip one byte of the request body, then pass it on
-	Conflict409            // 409 ConditionalRequestConflict (a racing conditional write)
-	BadGateway             // 502 with an empty body, as a proxy in the path answers
-	GatewayTimeout         // 504 with an empty body
+	None           Fault = iota // pass the request on
+	SlowDownF                   // 503 SlowDown
+	Internal                    // 500 InternalError
+	Reset                       // close the connection without an answer
+	Hang                        // answer nothing until the client gives up (or HangFor passes, then 500)
+	Forbidden                   // 403 AccessDenied
+	Corrupt                     // flip one byte of the request body, then pass it on
+	Conflict409                 // 409 ConditionalRequestConflict (a racing conditional write)
+	BadGateway                  // 502 with an empty body, as a proxy in the path answers
+	GatewayTimeout              // 504 with an empty body
 	numFaults
 )
 
