@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/s3uploader/s3uploader/pkg/moto"
+	"github.com/s3uploader/s3uploader/pkg/proc"
+)
+
+// TestEndToEnd runs the whole local path, as `make demo` does: moto, cdk
+// synth + bootstrap + deploy, the deployed code under the emulators, the
+// event source, a throttled S3, logs in CloudWatch Logs. 200 good messages
+// and 3 poison ones (an invalid key) go through.
+func TestEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skips the end-to-end run (about 90 s)")
+	}
+	if _, err := moto.Path(); err != nil {
+		t.Skip(moto.Install)
+	}
+	wd, _ := os.Getwd()
+	root, err := findRoot(wd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := defaultConfig()
+	cfg.Root = root
+	for _, tool := range []string{cfg.CDK, cfg.RIE} {
+		if !fileExists(filepath.Join(root, tool)) {
+			t.Fatalf("%s is missing: run make tools (or make test, which installs it)", tool)
+		}
+	}
+	cfg.WorkIn = filepath.Join(sharedDir, "e2e")
+	cfg.Stack = e2eStack
+	cfg.Messages, cfg.Poison, cfg.Size = 200, 3, 1500
+	cfg.Encoding = "base64" // binary payloads: byte-exact means byte-exact
+	cfg.Rate, cfg.Burst = 20, 20
+	cfg.Timeout = 100 * time.Second
+
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
+	defer cancel()
+	var out bytes.Buffer
+	start := time.Now()
+	sum, err := run(ctx, cfg, &out, io.Discard)
+	t.Logf("run took %s", time.Since(start).Round(time.Second))
+	defer func() {
+		if t.Failed() {
+			t.Logf("demo output:\n%s", out.String())
+			dumpTail(t, filepath.Join(cfg.WorkIn, "cdk.log"))
+		}
+	}()
+	if err != nil {
+		t.Fatalf("run = %v", err)
+	}
+	e2eAssembly = filepath.Join(cfg.WorkIn, "cdk.out")
+
+	if !sum.Drained {
+		t.Errorf("queue not drained within %s", cfg.Timeout)
+	}
+	if sum.Sent != 200 || sum.Uploaded != 200 || len(sum.Wrong) > 0 {
+		t.Errorf("sent %d, uploaded byte-exact %d, wrong content %v; want 200, 200, none", sum.Sent, sum.Uploaded, sum.Wrong)
+	}
+	if sum.Lost != 0 || len(sum.Missing) > 0 {
+		t.Errorf("lost %d (%v); want 0", sum.Lost, sum.Missing)
+	}
+	wantDLQ := []string{"../poison/200", "../poison/201", "../poison/202"}
+	if !slices.Equal(sum.DLQKeys, wantDLQ) || sum.GoodDLQ != 0 {
+		t.Errorf("DLQ holds %q (%d good); want exactly %q", sum.DLQKeys, sum.GoodDLQ, wantDLQ)
+	}
+	// maxReceiveCount of the deployed queue is 5 (cdk.json).
+	for i, n := range sum.PoisonDeliveries {
+		if n != 5 {
+			t.Errorf("poison message %d delivered %d times; want maxReceiveCount = 5", i, n)
+		}
+	}
+	if sum.Throttled == 0 {
+		t.Errorf("the S3 throttle answered no SlowDown; want the demo to throttle")
+	}
+	if sum.Retries == 0 || len(sum.RetriesByMessage) == 0 {
+		t.Errorf("no \"upload retry\" lines read back from CloudWatch Logs; want the retries visible there")
+	}
+	if got := sum.FailedReasons["InvalidKey"]; got < 3 {
+		t.Errorf("%d \"upload failed\" lines with reason InvalidKey in CloudWatch Logs; want one per poison delivery", got)
+	}
+	if sum.LogEventsFailed > 0 {
+		t.Errorf("%d log events could not be shipped", sum.LogEventsFailed)
+	}
+
+	// No process outlives the run.
+	if len(sum.Pids) < 2 {
+		t.Fatalf("Pids = %v; want moto and the emulators", sum.Pids)
+	}
+	time.Sleep(100 * time.Millisecond)
+	for _, pid := range sum.Pids {
+		if proc.GroupAlive(pid) {
+			t.Errorf("process group %d still alive after run", pid)
+		}
+	}
+}
+
+// TestInterruptStopsEverything cancels a run while the function is
+// running and checks that every process it started is gone.
+func TestInterruptStopsEverything(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	if _, err := moto.Path(); err != nil {
+		t.Skip(moto.Install)
+	}
+	wd, _ := os.Getwd()
+	root, err := findRoot(wd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := defaultConfig()
+	cfg.Root, cfg.WorkIn, cfg.Stack = root, t.TempDir(), e2eStack
+	cfg.App = e2eAssembly // reuse TestEndToEnd's synth when it ran
+	cfg.Messages, cfg.Poison = 50, 1
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	var sum *Summary
+	go func() {
+		var err error
+		sum, err = run(ctx, cfg, pw, io.Discard)
+		pw.Close()
+		done <- err
+	}()
+	// Cancel once the drain starts: moto, emulators and pollers are up.
+	buf := make([]byte, 4096)
+	var seen bytes.Buffer
+	for !bytes.Contains(seen.Bytes(), []byte("▶ drain")) {
+		n, err := pr.Read(buf)
+		seen.Write(buf[:n])
+		if err != nil {
+			t.Fatalf("run ended before the drain:\n%s", seen.String())
+		}
+	}
+	cancel()
+	go io.Copy(io.Discard, pr)
+	select {
+	case err = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("run did not return within 30 s of the cancel")
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("run = %v; want context.Canceled", err)
+	}
+	for _, pid := range sum.Pids {
+		if proc.GroupAlive(pid) {
+			t.Errorf("process group %d alive after cancel", pid)
+		}
+	}
+}
+
+// The stack name of the tests (not the default: discovery must not depend
+// on it), and the cloud assembly TestEndToEnd synthesized, for reuse.
+const e2eStack = "S3UploaderE2E"
+
+var e2eAssembly string
+
+// sharedDir outlives single tests (TestMain removes it).
+var sharedDir string
+
+func TestMain(m *testing.M) {
+	var err error
+	if sharedDir, err = os.MkdirTemp("", "demo-test-"); err != nil {
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(sharedDir)
+	os.Exit(code)
+}
+
+func dumpTail(t *testing.T, path string) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return
+	}
+	t.Logf("%s (tail):\n%s", path, lastLines(string(b), 30))
+}

@@ -1,0 +1,165 @@
+// Command demo is the local twin of the S3 uploader stack: `make demo`.
+//
+// It starts moto (a local AWS) on 127.0.0.1, deploys this project's CDK
+// stack to it with the real CDK CLI, then runs what Lambda would run: the
+// deployed function's code, fetched from the local AWS, under the Lambda
+// Runtime Interface Emulator (one emulator per concurrent invocation, up to
+// the mapping's maximum concurrency), fed by an event-source poller with
+// the SQS event source's semantics, writing to moto's S3 through a
+// throttle that answers 503 SlowDown like a hot S3 prefix. The emulators'
+// output goes to the deployed log group in moto's CloudWatch Logs. It
+// sends messages (a few of them poison), waits until the queue is drained,
+// checks every object in S3 byte for byte, and prints a summary and the
+// retries read back from the logs.
+//
+// Every process it starts runs in its own process group and is stopped by
+// its pid at the end or on Ctrl-C. With -keep everything stays up for the
+// aws CLI until Ctrl-C.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	cfg := defaultConfig()
+	cfg.registerFlags(flag.CommandLine)
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	sum, err := run(ctx, cfg, os.Stdout, os.Stderr)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			fmt.Fprintln(os.Stderr, "demo: interrupted; everything it started is stopped")
+			os.Exit(130)
+		}
+		fmt.Fprintf(os.Stderr, "demo: %v\n", err)
+		os.Exit(1)
+	}
+	if !sum.OK() {
+		os.Exit(1)
+	}
+}
+
+// Config is everything a run can vary. defaultConfig gives the demo's
+// settings; the end-to-end test starts from it too.
+type Config struct {
+	Root   string // repository root (holding cdk.json); empty: found from the working directory
+	Stack  string // stack name
+	CDK    string // the CDK CLI
+	RIE    string // aws-lambda-rie
+	Arch   string // -c arch=...: the host's, so the deployed zip runs here
+	Ctx    contextFlags
+	WorkIn string // folder for logs and the cloud assembly; empty: a temporary one, removed at the end
+	App    string // a cloud assembly to deploy as is; empty: cdk synth one
+
+	Messages, Size, Poison, Groups int
+	Encoding, KeyPattern           string
+
+	Rate            float64 // PUT per second per prefix at the S3 throttle
+	Burst           int
+	ErrorRate       float64 // random 500 InternalError
+	ResetRate       float64 // random dropped connections
+	Seed            uint64
+	Concurrency     int           // emulators; 0: the mapping's maximum concurrency
+	Timeout         time.Duration // bound on the drain
+	Keep            bool
+	Verbose         bool
+	SettleQuiet     time.Duration // queue empty this long means drained
+	PollWait        time.Duration // long-poll wait of the event source
+	SkipBootstrap   bool
+	ShowLogsOnError bool
+}
+
+func defaultConfig() Config {
+	arch := "x86_64"
+	if runtime.GOARCH == "arm64" {
+		arch = "arm64"
+	}
+	return Config{
+		Stack: "S3Uploader",
+		CDK:   ".tools/cdk/node_modules/.bin/cdk",
+		RIE:   ".tools/bin/aws-lambda-rie",
+		Arch:  arch,
+		// Short timeouts so a poison message reaches the dead-letter
+		// queue within a minute: the queue's visibility timeout is 6 ×
+		// functionTimeout, and maxReceiveCount is at least 5.
+		Ctx: contextFlags{
+			"functionTimeout": "2s",
+			"deadlineMargin":  "500ms",
+			"attemptTimeout":  "1s",
+		},
+		Messages:    300,
+		Size:        2048,
+		Poison:      3,
+		Encoding:    "text",
+		KeyPattern:  "demo/{run}/{i}.txt",
+		Rate:        25,
+		Burst:       25,
+		Seed:        1,
+		Timeout:     4 * time.Minute,
+		SettleQuiet: 2 * time.Second,
+		PollWait:    2 * time.Second,
+	}
+}
+
+func (c *Config) registerFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Stack, "stack", c.Stack, "stack name (context stackName)")
+	fs.StringVar(&c.CDK, "cdk", c.CDK, "the CDK CLI, relative to the repository root")
+	fs.StringVar(&c.RIE, "rie", c.RIE, "aws-lambda-rie, relative to the repository root")
+	fs.StringVar(&c.Arch, "arch", c.Arch, "function architecture to deploy: the host's, so the code runs here")
+	fs.Var(&c.Ctx, "c", "extra CDK context key=value, as for cdk deploy -c (repeatable); e.g. -c maxReceiveCount=6")
+	fs.StringVar(&c.App, "app", c.App, "deploy this synthesized cloud assembly (a cdk.out folder) instead of running cdk synth")
+	fs.StringVar(&c.WorkIn, "workdir", c.WorkIn, "keep logs and the cloud assembly in this folder (default: a temporary one, removed)")
+	fs.IntVar(&c.Messages, "n", c.Messages, "messages to send")
+	fs.IntVar(&c.Size, "size", c.Size, "payload bytes per message")
+	fs.IntVar(&c.Poison, "poison", c.Poison, "extra messages with an invalid key; they must end in the dead-letter queue")
+	fs.IntVar(&c.Groups, "groups", c.Groups, "FIFO message groups (needs a FIFO queue)")
+	fs.StringVar(&c.Encoding, "encoding", c.Encoding, "message bodies: text or base64")
+	fs.StringVar(&c.KeyPattern, "key", c.KeyPattern, "object key pattern under the function's prefix: {run} and {i}")
+	fs.Float64Var(&c.Rate, "rate", c.Rate, "S3 PUTs per second per prefix before 503 SlowDown (0: no throttle)")
+	fs.IntVar(&c.Burst, "burst", c.Burst, "S3 throttle burst")
+	fs.Float64Var(&c.ErrorRate, "error-rate", c.ErrorRate, "probability of a random 500 InternalError per PUT")
+	fs.Float64Var(&c.ResetRate, "reset-rate", c.ResetRate, "probability of a dropped connection per PUT")
+	fs.Uint64Var(&c.Seed, "seed", c.Seed, "seed of payloads and faults")
+	fs.IntVar(&c.Concurrency, "concurrency", c.Concurrency, "emulators (concurrent invocations); 0: the mapping's maximum concurrency")
+	fs.DurationVar(&c.Timeout, "timeout", c.Timeout, "give up waiting for the queue to drain after this long")
+	fs.BoolVar(&c.Keep, "keep", c.Keep, "keep everything running after the summary, for the aws CLI, until Ctrl-C")
+	fs.BoolVar(&c.Verbose, "v", c.Verbose, "echo the function's log lines")
+}
+
+// contextFlags are CDK context settings, key=value.
+type contextFlags map[string]string
+
+func (f *contextFlags) String() string {
+	if f == nil {
+		return ""
+	}
+	var s []string
+	for k, v := range *f {
+		s = append(s, k+"="+v)
+	}
+	return strings.Join(s, ",")
+}
+
+func (f *contextFlags) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("want key=value, got %q", v)
+	}
+	if *f == nil {
+		*f = contextFlags{}
+	}
+	(*f)[k] = val
+	return nil
+}

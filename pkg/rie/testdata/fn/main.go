@@ -1,0 +1,67 @@
+// Command fn is a tiny Lambda function for the rie and esm tests. Its
+// behaviour is chosen by the payload:
+//
+//	{"sleep_ms": 50}          wait, then answer like echo
+//	{"error": "boom"}         return an error
+//	{"panic": true}           panic
+//	{"raw": <any JSON>}       answer with that value as is
+//	anything else             answer with the payload itself
+//
+// An SQS event is answered with a batchItemFailures list naming every
+// record whose body starts with "fail".
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+type command struct {
+	SleepMS int             `json:"sleep_ms"`
+	Error   string          `json:"error"`
+	Panic   bool            `json:"panic"`
+	Raw     json.RawMessage `json:"raw"`
+	Records []events.SQSMessage
+}
+
+func handle(ctx context.Context, payload json.RawMessage) (json.RawMessage, error) {
+	var c command
+	_ = json.Unmarshal(payload, &c)
+	fmt.Printf("{\"level\":\"INFO\",\"msg\":\"invoked\",\"bytes\":%d}\n", len(payload))
+	if c.SleepMS > 0 {
+		select {
+		case <-time.After(time.Duration(c.SleepMS) * time.Millisecond):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	switch {
+	case c.Error != "":
+		return nil, errors.New(c.Error)
+	case c.Panic:
+		panic("asked to panic")
+	case c.Raw != nil:
+		return c.Raw, nil
+	case len(c.Records) > 0:
+		var resp events.SQSEventResponse
+		for _, r := range c.Records {
+			if strings.HasPrefix(r.Body, "fail") {
+				resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: r.MessageId})
+			}
+			if strings.HasPrefix(r.Body, "sleep") {
+				time.Sleep(3 * time.Second)
+			}
+		}
+		return json.Marshal(resp)
+	}
+	return payload, nil
+}
+
+func main() { lambda.Start(handle) }
