@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"strings"
 	"testing"
@@ -17,14 +16,7 @@ import (
 )
 
 func TestSendToLocalQueue(t *testing.T) {
-	srv, err := moto.Start(context.Background(), nil)
-	if errors.Is(err, moto.ErrNotInstalled) {
-		t.Skip(moto.Install)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
+	srv := moto.StartTest(t)
 	for _, kv := range srv.Env() {
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)

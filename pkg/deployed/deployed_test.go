@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -42,14 +41,7 @@ const testTemplate = `{
 }`
 
 func TestDiscoverAndFetchCode(t *testing.T) {
-	srv, err := moto.Start(context.Background(), nil)
-	if errors.Is(err, moto.ErrNotInstalled) {
-		t.Skip(moto.Install)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
+	srv := moto.StartTest(t)
 	ctx := context.Background()
 	cfg := srv.AWSConfig()
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })

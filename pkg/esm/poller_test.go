@@ -47,14 +47,7 @@ func TestClassifyInvokeError(t *testing.T) {
 // and a dead-letter queue, and a function that fails some records
 // partially, some whole batches, and answers garbage for others.
 func TestAgainstMoto(t *testing.T) {
-	srv, err := moto.Start(context.Background(), nil)
-	if errors.Is(err, moto.ErrNotInstalled) {
-		t.Skip(moto.Install)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
+	srv := moto.StartTest(t)
 	ctx := context.Background()
 	client := sqs.NewFromConfig(srv.AWSConfig())
 

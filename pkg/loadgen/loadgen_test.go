@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"errors"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -55,14 +54,7 @@ func TestMessages(t *testing.T) {
 }
 
 func TestSendToMoto(t *testing.T) {
-	srv, err := moto.Start(context.Background(), nil)
-	if errors.Is(err, moto.ErrNotInstalled) {
-		t.Skip(moto.Install)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
+	srv := moto.StartTest(t)
 	ctx := context.Background()
 	client := sqs.NewFromConfig(srv.AWSConfig())
 	for name, spec := range map[string]Spec{

@@ -2,7 +2,6 @@ package logship
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -14,14 +13,7 @@ import (
 )
 
 func TestShipToMoto(t *testing.T) {
-	srv, err := moto.Start(context.Background(), nil)
-	if errors.Is(err, moto.ErrNotInstalled) {
-		t.Skip(moto.Install)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
+	srv := moto.StartTest(t)
 	ctx := context.Background()
 	logs := cloudwatchlogs.NewFromConfig(srv.AWSConfig())
 	group := "/aws/lambda/test"
