@@ -165,8 +165,10 @@ func TestAgainstMoto(t *testing.T) {
 			t.Errorf("record %q delivered %d times; want at least %d", b, seen[b], want)
 		}
 	}
-	if st.Deleted != 22 || st.FunctionErrors == 0 || st.PartialBatches == 0 {
-		t.Errorf("Stats() = %+v; want 22 deleted, function errors and partial batches", st)
+	// At least once: with a 1s visibility timeout on a busy machine a record
+	// can be received again before its delete lands, so 22 is a floor.
+	if st.Deleted < 22 || st.FunctionErrors == 0 || st.PartialBatches == 0 {
+		t.Errorf("Stats() = %+v; want at least 22 deleted, function errors and partial batches", st)
 	}
 	for _, b := range batches {
 		if len(b.MessageIDs) > 5 {
