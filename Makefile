@@ -77,6 +77,17 @@ test-infra: cdk
 	@command -v moto_server >/dev/null || echo "note: moto_server not found (pip install 'moto[server]'): TestDeployToMoto will skip"
 	$(CDK_ENV) go test ./infra/
 
+# The fault-schedule simulation (pkg/chaos) over many seeds; `make test` runs
+# 3 seeds of 1000. The totals land in .build/chaos-report.md (the README's
+# RELIABILITY figures). Replay one seed: go test ./pkg/chaos -args -chaos.seed=N -chaos.seeds=1
+CHAOS_SEEDS    ?= 20
+CHAOS_MESSAGES ?= 2000
+chaos:
+	mkdir -p .build
+	$(GO) test -race -count=1 -timeout 60m -run TestFaultSchedule -v ./pkg/chaos/ \
+	  -args -chaos.seeds=$(CHAOS_SEEDS) -chaos.messages=$(CHAOS_MESSAGES) -chaos.report=$(CURDIR)/.build/chaos-report.md
+	@cat .build/chaos-report.md
+
 # ---- local demo (infra/demo) -------------------------------------------------
 # moto + cdk bootstrap/deploy of this stack + the deployed bootstrap under the
 # Lambda Runtime Interface Emulator, fed by a local SQS event source, writing
@@ -96,3 +107,13 @@ moto-check:
 
 demo: moto-check cdk rie
 	$(GO) run ./infra/demo $(DEMO_ARGS)
+
+# ---- benchmark (pkg/bench) ---------------------------------------------------
+# The same throttled workload for no retry, the SDK's retry modes and this
+# project's handler; sharding, handler overhead and cold start (under the
+# emulator). Prints the tables, writes BENCHMARKS.md and pkg/bench/charts/*.png.
+# About 6 minutes on 2 cores. Flags: make bench BENCH_ARGS="-repeats 5 -rate 200"
+# (go run ./pkg/bench/cmd/bench -h lists them).
+BENCH_ARGS ?=
+bench: rie
+	$(GO) run ./pkg/bench/cmd/bench $(BENCH_ARGS)

@@ -28,5 +28,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	lambda.Start(uploader.New(cfg, client, os.Stdout).Handle)
+	// The Handler decodes the event itself, so that even an event that is
+	// not JSON gets an ERROR line in the function's log.
+	lambda.Start(uploader.New(cfg, client, os.Stdout))
 }

@@ -14,7 +14,7 @@ type Config struct {
 	Bucket           string        // BUCKET_NAME, required
 	KeyPrefix        string        // KEY_PREFIX, default "uploads/"
 	UsePathStyle     bool          // S3_USE_PATH_STYLE, for local S3-compatible endpoints
-	ChecksumWhenReq  bool          // S3_CHECKSUM=when_required: no checksum unless S3 requires one
+	ChecksumWhenReq  bool          // S3_CHECKSUM=when_required: no flexible checksum (CRC32) unless S3 requires one; Content-MD5 is sent instead
 	MaxAttempts      int           // RETRY_MAX_ATTEMPTS, default 8 (first attempt included)
 	BaseDelay        time.Duration // RETRY_BASE_DELAY, default 25ms
 	MaxDelay         time.Duration // RETRY_MAX_DELAY, default 5s

@@ -72,10 +72,15 @@ func New(cfg Config, client s3store.API, out io.Writer) *Handler {
 		Budget:         retry.NewBudget(orDefault(cfg.RetryBudget, DefaultRetryBudget)),
 		Limiter:        retry.NewLimiter(retry.LimiterConfig{}),
 	}
+	var storeOpts []s3store.Option
+	if cfg.ChecksumWhenReq {
+		// No flexible checksum is sent then: keep the body verified by S3.
+		storeOpts = append(storeOpts, s3store.WithContentMD5())
+	}
 	return &Handler{
 		cfg: cfg,
 		proc: &batch.Processor{
-			Store:       s3store.New(client, cfg.Bucket),
+			Store:       s3store.New(client, cfg.Bucket, storeOpts...),
 			Policy:      policy,
 			Prefix:      cfg.KeyPrefix,
 			Concurrency: cfg.Concurrency,
@@ -106,7 +111,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 		slog.Int64("durationMs", h.now().Sub(start).Milliseconds()),
 	}
 	if err != nil {
-		attrs = append(attrs, slog.String("error", err.Error()))
+		attrs = append(attrs, slog.String("reason", reasonOf(err)), slog.String("error", err.Error()))
 	}
 	h.logger.LogAttrs(ctx, level, "batch done", attrs...)
 	if werr := h.metrics(sum).Write(h.out); werr != nil {

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestLeastPrivilege reads every permission the function's role holds in
+// the synthesized template (its inline policies, the AWS::IAM::Policy and
+// AWS::IAM::ManagedPolicy resources attached to it, and no managed policy
+// ARNs) and allows nothing but: s3:PutObject and s3:GetObject (the
+// conditional write and its read-back; checksums need no more) on
+// <bucket>/<keyPrefix>*; kms:GenerateDataKey and kms:Decrypt on the uploads
+// key, only with the kms option; writing its own log group; consuming (not
+// sending to) its own queue. No wildcard action, no "*" resource, no
+// NotAction or NotResource.
+func TestLeastPrivilege(t *testing.T) {
+	for name, overrides := range map[string]map[string]any{
+		"defaults":   nil,
+		"kms":        {"kms": "true"},
+		"prefix":     {"keyPrefix": "in/tenant-a/"},
+		"kms+prefix": {"kms": "true", "keyPrefix": "x/"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := synthOnce(t, overrides)
+			leastPrivilege(t, s)
+		})
+	}
+}
+
+func leastPrivilege(t *testing.T, s *synthesized) {
+	fnID, roleID := s.id(t, "Uploader"), s.id(t, "FunctionRole")
+	fn := s.resources("AWS::Lambda::Function")[fnID]
+	if got := props(fn)["Role"]; !sameJSON(got, getAtt(roleID, "Arn")) {
+		t.Fatalf("function's Role = %v; want the FunctionRole", got)
+	}
+	role := s.resources("AWS::IAM::Role")[roleID]
+	if m := props(role)["ManagedPolicyArns"]; m != nil {
+		t.Errorf("function role has managed policies %v; want none", m)
+	}
+	var statements []map[string]any
+	add := func(where string, doc any) {
+		d, _ := doc.(map[string]any)
+		sts, _ := d["Statement"].([]any)
+		for _, st := range sts {
+			m := st.(map[string]any)
+			m["_where"] = where
+			statements = append(statements, m)
+		}
+	}
+	if inline, ok := props(role)["Policies"].([]any); ok {
+		for i, p := range inline {
+			add(fmt.Sprintf("role inline policy %d", i), p.(map[string]any)["PolicyDocument"])
+		}
+	}
+	for _, typ := range []string{"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"} {
+		for id, r := range s.resources(typ) {
+			roles, _ := props(r)["Roles"].([]any)
+			if slices.ContainsFunc(roles, func(x any) bool { return sameJSON(x, ref(roleID)) }) {
+				add(typ+" "+id, props(r)["PolicyDocument"])
+			}
+		}
+	}
+	if len(statements) == 0 {
+		t.Fatal("no policy statement attached to the function role")
+	}
+
+	prefix := s.cfg.KeyPrefix
+	objects := obj{"Fn::Join": arr{"", arr{getAtt(s.id(t, "Uploads"), "Arn"), "/" + prefix + "*"}}}
+	allowed := map[string]struct {
+		actions  []string
+		resource any
+	}{
+		"s3":   {[]string{"s3:PutObject", "s3:GetObject"}, objects},
+		"logs": {[]string{"logs:CreateLogStream", "logs:PutLogEvents"}, getAtt(s.id(t, "FunctionLogs"), "Arn")},
+		"sqs": {[]string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
+			"sqs:GetQueueAttributes", "sqs:GetQueueUrl"}, getAtt(s.id(t, "Queue"), "Arn")},
+	}
+	if s.cfg.KMS {
+		allowed["kms"] = struct {
+			actions  []string
+			resource any
+		}{[]string{"kms:GenerateDataKey", "kms:Decrypt"}, getAtt(s.id(t, "UploadsKey"), "Arn")}
+	}
+
+	granted := map[string]bool{}
+	for _, st := range statements {
+		where := st["_where"]
+		for _, k := range []string{"NotAction", "NotResource", "NotPrincipal"} {
+			if _, ok := st[k]; ok {
+				t.Errorf("%s: statement uses %s: %s", where, k, asJSON(st))
+			}
+		}
+		if st["Effect"] != "Allow" {
+			continue // a Deny only takes away
+		}
+		resources := st["Resource"]
+		if r, ok := resources.([]any); !ok {
+			resources = arr{resources}
+		} else {
+			resources = r
+		}
+		for _, a := range toStrings(st["Action"]) {
+			if strings.ContainsAny(a, "*?") {
+				t.Errorf("%s: wildcard action %q", where, a)
+				continue
+			}
+			service, _, _ := strings.Cut(a, ":")
+			rule, ok := allowed[service]
+			if !ok || !slices.Contains(rule.actions, a) {
+				t.Errorf("%s: action %q is not one the function needs", where, a)
+				continue
+			}
+			for _, r := range resources.([]any) {
+				if r == "*" || !sameJSON(r, rule.resource) {
+					t.Errorf("%s: %s on %s; want only on %s", where, a, asJSON(r), asJSON(rule.resource))
+				}
+			}
+			granted[a] = true
+		}
+	}
+	for _, a := range []string{"s3:PutObject", "s3:GetObject"} {
+		if !granted[a] {
+			t.Errorf("the function role lacks %s: conditional writes need it", a)
+		}
+	}
+	if s.cfg.KMS && !granted["kms:GenerateDataKey"] {
+		t.Errorf("kms option: the function role lacks kms:GenerateDataKey on the uploads key")
+	}
+}
+
+func props(r map[string]any) map[string]any {
+	p, _ := r["Properties"].(map[string]any)
+	return p
+}
+
+// sameJSON compares a template value with a pattern built of obj and arr.
+func sameJSON(a, b any) bool {
+	ja, err1 := json.Marshal(a)
+	jb, err2 := json.Marshal(b)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	var va, vb any
+	_ = json.Unmarshal(ja, &va)
+	_ = json.Unmarshal(jb, &vb)
+	return reflect.DeepEqual(va, vb)
+}

@@ -1,0 +1,294 @@
+package chaos
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"log"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/s3uploader/s3uploader/pkg/uploader"
+)
+
+// Config sets a run. Zero fields take the defaults noted.
+type Config struct {
+	Seed            uint64
+	Messages        int // 1000
+	BatchSize       int // 10, as the event source mapping's default
+	Pollers         int // concurrent execution environments; 1
+	MaxReceiveCount int // redrive policy; 5
+	// Schedule rates; zero Rates take DefaultRates, the invocation rates
+	// 0.05 deadline, 0.03 kill, 0.01 storm.
+	Rates                             Rates
+	DeadlineRate, KillRate, StormRate float64
+	StormSlowDown                     float64 // DefaultStormSlowDown
+	// Env is extra function environment (uploader.ConfigFromEnv), over the
+	// run's own: 6 attempts, 2ms to 40ms backoff, 150ms attempt timeout,
+	// 50ms deadline margin.
+	Env map[string]string
+	// Logs, when set, also gets the function's log lines.
+	Logs io.Writer
+}
+
+// Secret is the AWS secret access key the run's S3 client signs with; no
+// log line may hold it.
+const Secret = "chaosSECRETkey/0123456789abcdefghijklmnopqrstu"
+
+const (
+	bucket   = "chaos-uploads"
+	prefix   = "uploads/"
+	queueARN = "arn:aws:sqs:us-east-1:123456789012:uploads"
+	timeout  = 30 * time.Second
+)
+
+// Report is what a run did and found.
+type Report struct {
+	Seed        uint64
+	Messages    int
+	ByKind      map[string]int // messages sent, by Kind
+	Invocations int
+	Deadlines   int // invocations that hit their deadline mid-batch
+	Kills       int // execution environments killed mid-batch
+	Storms      int // invocations run during a SlowDown storm
+	Receives    int // deliveries, redeliveries included
+	Redelivered int // deliveries after a message's first
+	Again       int // deleted messages SQS delivered once more
+	Faults      map[string]int
+	Requests    int // S3 requests the function made (PUT and GET)
+	Stored      int // objects in the bucket
+	Dedups      int // 412 answers: the object was already there
+	Checksums   int // PUT bodies whose checksum the server verified
+	Done        int // messages reported done
+	DLQ         int // messages in the dead-letter queue
+	DLQByKind   map[string]int
+	DLQByReason map[string]int // by the reason of the message's last failure
+	Lost        int            // neither stored byte-exact nor in the DLQ
+	WrongBytes  int            // objects whose bytes no message sent, or a done message's object differing
+	LogLines    int
+	Wall        time.Duration
+	Violations  []string
+	Schedule    []string // invocation plans and injected faults, in order
+}
+
+// Run sends the messages of cfg.Seed through the simulated queue and the
+// function until the queue drains, then checks the invariants. Its error is
+// for a run that could not be set up; broken invariants are in
+// Report.Violations.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	cfg = withDefaults(cfg)
+	start := time.Now()
+	sch := Schedule{Seed: cfg.Seed, Rates: cfg.Rates, DeadlineRate: cfg.DeadlineRate, KillRate: cfg.KillRate, StormRate: cfg.StormRate, StormSlowDown: cfg.StormSlowDown}
+	srv, err := newServer(bucket, sch)
+	if err != nil {
+		return nil, err
+	}
+	hs := httptest.NewUnstartedServer(srv)
+	// gofakes3 sometimes writes a second status line on a request the client
+	// abandoned; net/http's complaint about it is noise here.
+	hs.Config.ErrorLog = log.New(io.Discard, "", 0)
+	hs.Start()
+	defer hs.Close()
+
+	vars := map[string]string{"BUCKET_NAME": bucket, "KEY_PREFIX": prefix, "S3_USE_PATH_STYLE": "true",
+		"RETRY_MAX_ATTEMPTS": "6", "RETRY_BASE_DELAY": "2ms", "RETRY_MAX_DELAY": "40ms", "ATTEMPT_TIMEOUT": "150ms",
+		"DEADLINE_MARGIN": "50ms", "AWS_LAMBDA_FUNCTION_NAME": "uploader-chaos"}
+	for k, v := range cfg.Env {
+		vars[k] = v
+	}
+	fcfg, err := uploader.ConfigFromEnv(func(k string) string { return vars[k] })
+	if err != nil {
+		return nil, err
+	}
+	client, err := uploader.NewS3Client(ctx, fcfg, func(o *s3.Options) {
+		o.BaseEndpoint = aws.String(hs.URL)
+		o.Region = "us-east-1"
+		o.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "AKIACHAOS", SecretAccessKey: Secret, Source: "chaos"}, nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	logs := &lockedBuffer{}
+	var out io.Writer = logs
+	if cfg.Logs != nil {
+		out = io.MultiWriter(logs, cfg.Logs)
+	}
+
+	msgs := messages(cfg.Seed, cfg.Messages, prefix)
+	q := NewQueue(queueARN, cfg.MaxReceiveCount)
+	rep := &Report{Seed: cfg.Seed, Messages: len(msgs), ByKind: map[string]int{}, DLQByKind: map[string]int{}, DLQByReason: map[string]int{}}
+	for _, m := range msgs {
+		q.Send(m.sqs)
+		rep.ByKind[m.kind.String()]++
+	}
+
+	var (
+		mu    sync.Mutex
+		plans []string
+		invN  int
+	)
+	next := func() int { mu.Lock(); defer mu.Unlock(); invN++; return invN }
+	var wg sync.WaitGroup
+	for range cfg.Pollers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h := uploader.New(fcfg, client, out) // one warm execution environment
+			for {
+				batch := q.Receive(cfg.BatchSize)
+				if batch == nil {
+					return
+				}
+				n := next()
+				plan := sch.Invocation(n, fcfg.DeadlineMargin, timeout)
+				srv.inv.Store(int64(n))
+				if plan.Storm {
+					srv.storm.Add(1)
+				}
+				resp, killed, err := invoke(ctx, h, batch, plan)
+				if plan.Storm {
+					srv.storm.Add(-1)
+				}
+				done := map[string]bool{}
+				again := map[string]bool{}
+				if !killed && err == nil {
+					failed := map[string]bool{}
+					for _, f := range resp.BatchItemFailures {
+						failed[f.ItemIdentifier] = true
+					}
+					for _, m := range batch {
+						if !failed[m.MessageId] {
+							done[m.MessageId] = true
+							if sch.rng("again", m.MessageId, m.Attributes["ApproximateReceiveCount"]).Float64() < 0.01 {
+								again[m.MessageId] = true
+							}
+						}
+					}
+				}
+				mu.Lock()
+				line := fmt.Sprintf("inv=%d %v batch=%s done=%d", n, plan, ids(batch, nil), len(done))
+				if !killed && err == nil {
+					line += " failed=" + ids(batch, func(id string) bool { return !done[id] })
+				}
+				if err != nil {
+					line += " error=" + err.Error()
+				}
+				plans = append(plans, line)
+				rep.Invocations++
+				rep.Again += len(again)
+				if plan.Storm {
+					rep.Storms++
+				}
+				if killed {
+					rep.Kills++
+				} else if plan.Deadline < timeout {
+					rep.Deadlines++
+				}
+				mu.Unlock()
+				q.Finish(batch, done, again)
+				if killed {
+					h = uploader.New(fcfg, client, out) // a cold environment replaces the dead one
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	srv.quiet.Store(true)
+
+	rep.Receives, rep.Redelivered = q.Counts()
+	rep.Faults = srv.faultCounts()
+	rep.Dedups = int(srv.rec.dedups.Load())
+	rep.Checksums = int(srv.checksum.Stats().Verified)
+	srv.mu.Lock()
+	for _, n := range srv.seen {
+		rep.Requests += n
+	}
+	srv.mu.Unlock()
+	rep.Schedule = append(plans, srv.faultLog()...)
+	if err := check(ctx, rep, client, srv, q, msgs, logs.Bytes()); err != nil {
+		return rep, err
+	}
+	rep.Wall = time.Since(start)
+	return rep, nil
+}
+
+// invoke runs one invocation under plan. killed reports that the execution
+// environment died: its response is lost.
+func invoke(ctx context.Context, h *uploader.Handler, batch []events.SQSMessage, plan Plan) (resp events.SQSEventResponse, killed bool, err error) {
+	ictx, cancel := context.WithTimeout(ctx, plan.Deadline)
+	defer cancel()
+	if plan.Kill > 0 {
+		kctx, kill := context.WithCancel(ictx)
+		t := time.AfterFunc(plan.Kill, kill)
+		defer t.Stop()
+		_, _ = h.Handle(kctx, events.SQSEvent{Records: batch})
+		kill()
+		return events.SQSEventResponse{}, true, nil
+	}
+	resp, err = h.Handle(ictx, events.SQSEvent{Records: batch})
+	return resp, false, err
+}
+
+// ids lists the message IDs of batch that keep accepts (all when nil), by
+// their second field (the message's number in hex), for the schedule.
+func ids(batch []events.SQSMessage, keep func(id string) bool) string {
+	var out []string
+	for _, m := range batch {
+		if keep == nil || keep(m.MessageId) {
+			parts := strings.SplitN(m.MessageId, "-", 3)
+			out = append(out, parts[min(1, len(parts)-1)])
+		}
+	}
+	return "[" + strings.Join(out, " ") + "]"
+}
+
+func withDefaults(c Config) Config {
+	if c.Messages <= 0 {
+		c.Messages = 1000
+	}
+	if c.BatchSize <= 0 {
+		c.BatchSize = 10
+	}
+	if c.Pollers <= 0 {
+		c.Pollers = 1
+	}
+	if c.MaxReceiveCount <= 0 {
+		c.MaxReceiveCount = 5
+	}
+	if c.Rates == (Rates{}) {
+		c.Rates = DefaultRates
+	}
+	if c.DeadlineRate == 0 && c.KillRate == 0 && c.StormRate == 0 {
+		c.DeadlineRate, c.KillRate, c.StormRate = 0.05, 0.03, 0.01
+	}
+	return c
+}
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) Bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return bytes.Clone(b.buf.Bytes())
+}
+
+func sum(b []byte) [32]byte { return sha256.Sum256(b) }
