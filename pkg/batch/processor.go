@@ -123,7 +123,11 @@ func (p *Processor) runGroup(ctx, logCtx context.Context, recs []events.SQSMessa
 	for n, i := range group {
 		if ctx.Err() != nil {
 			for _, j := range group[n:] {
-				p.logFailure(logCtx, recs[j], "", "DeadlineReached", "", "no time left before the function's deadline")
+				reason, detail := "DeadlineReached", "no time left before the function's deadline"
+				if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+					reason, detail = "Canceled", "the invocation was canceled"
+				}
+				p.logFailure(logCtx, recs[j], p.keyOf(recs[j]), reason, "", detail)
 				fail(j)
 			}
 			return
@@ -134,7 +138,7 @@ func (p *Processor) runGroup(ctx, logCtx context.Context, recs []events.SQSMessa
 		fail(i)
 		if fifo {
 			for _, j := range group[n+1:] {
-				p.logFailure(logCtx, recs[j], "", "EarlierInGroupFailed", "",
+				p.logFailure(logCtx, recs[j], p.keyOf(recs[j]), "EarlierInGroupFailed", "",
 					"an earlier message of its FIFO group failed; not uploaded, to keep the group's order")
 				fail(j)
 			}
@@ -178,6 +182,9 @@ func (p *Processor) one(ctx, logCtx context.Context, rec events.SQSMessage, c *c
 		if errors.As(err, &re) {
 			reason = stopReason(re.Cause)
 		}
+		if reason == "DeadlineReached" && ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			reason = "Canceled"
+		}
 		p.logFailure(logCtx, rec, it.Key, reason, ErrorCode(err), fmt.Sprintf("after %d attempts: %v", attempts, err))
 		return false
 	}
@@ -203,6 +210,16 @@ func (p *Processor) logFailure(ctx context.Context, rec events.SQSMessage, key, 
 	}
 	attrs = append(attrs, slog.String("error", detail))
 	p.logger().LogAttrs(ctx, slog.LevelError, "upload failed", attrs...)
+}
+
+// keyOf returns the key a record would be stored under, or "" when the
+// record is invalid; for log lines of records that are not tried.
+func (p *Processor) keyOf(rec events.SQSMessage) string {
+	it, err := Parse(rec, p.Prefix)
+	if err != nil {
+		return ""
+	}
+	return it.Key
 }
 
 // ErrorCode names err for logs: its ErrorCode() when it has one, else a

@@ -258,11 +258,26 @@ func TestDeadline(t *testing.T) {
 				t.Errorf("Handle returned after %v; want by deadline − margin (1.2s)", elapsed)
 			}
 			for _, l := range e.linesWith("upload failed") {
-				if l["reason"] != "DeadlineReached" {
-					t.Errorf("failure reason %v; want DeadlineReached", l["reason"])
+				if l["reason"] != "DeadlineReached" || l["key"] == "" {
+					t.Errorf("failure line %v; want reason DeadlineReached and the record's key", l)
 				}
 			}
 		})
+	}
+}
+
+func TestCanceledInvocation(t *testing.T) {
+	e := newEnv(t, keyed(s3sim.Hang, 1<<30, all), map[string]string{"UPLOAD_CONCURRENCY": "1"})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	resp, err := e.handler.Handle(ctx, event(msg("m1", "x"), msg("m2", "y")))
+	if err != nil || len(resp.BatchItemFailures) != 2 {
+		t.Fatalf("Handle = %v, %v; want both records failed", failedIDs(resp), err)
+	}
+	for _, l := range e.linesWith("upload failed") {
+		if l["reason"] != "Canceled" {
+			t.Errorf("failure line %v; want reason Canceled", l)
+		}
 	}
 }
 
