@@ -2,8 +2,6 @@ package retry
 
 import (
 	"math"
-	"os"
-	"strconv"
 	"sync"
 	"time"
 )
@@ -22,7 +20,11 @@ import (
 // least a tenth of the Window): the first throttle of a client whose very
 // first requests were all refused lands at a few requests per second, not at
 // MinRate. Each success raises the rate by (Alpha + Gamma×rate) per second
-// elapsed.
+// elapsed; between the first throttle and the second, by (Alpha +
+// StartGamma×rate): the first decrease is measured over milliseconds, not a
+// Window, and often lands well below what the server accepts, so the
+// Limiter climbs back fast (doubling in under 1.5 s at the default, as TCP's
+// slow start does) until the server says "enough" again.
 //
 // Callers ask for a send slot with Take right before each request. A caller
 // told to wait asks again when the wait is over, so waiting callers always
@@ -48,48 +50,41 @@ type Limiter struct {
 	slotIndex  int
 	firstStart time.Time // first success
 	firstTake  time.Time // first request
+	starting   bool      // between the first throttle and the second
 }
 
 // LimiterConfig holds the Limiter's settings; the zero value means defaults.
 type LimiterConfig struct {
-	Beta    float64       // factor applied on a throttle; default 0.85
-	Alpha   float64       // additive increase, requests/s per second; default 2
-	Gamma   float64       // proportional increase per second; default 0.1
-	MinRate float64       // floor, requests/s; default 1
-	Burst   float64       // tokens the bucket holds; default 1
-	Window  time.Duration // success-rate window; default 1s
+	Beta  float64 // factor applied on a throttle; default 0.85
+	Alpha float64 // additive increase, requests/s per second; default 0.5
+	Gamma float64 // proportional increase per second; default 0.05
+	// StartGamma is the proportional increase per second between the first
+	// throttle and the second; default 0.5, never below Gamma.
+	StartGamma float64
+	MinRate    float64       // floor, requests/s; default 1
+	Burst      float64       // tokens the bucket holds; default 1
+	Window     time.Duration // success-rate window; default 1s
 }
 
 const limiterSlots = 10
 
 // NewLimiter returns a Limiter that does not limit until its first throttle.
-func envf(k string, d float64) float64 {
-	if v := os.Getenv(k); v != "" {
-		f, _ := strconv.ParseFloat(v, 64)
-		return f
-	}
-	return d
-}
-
 func NewLimiter(cfg LimiterConfig) *Limiter {
-	if cfg == (LimiterConfig{}) {
-		cfg.Beta = envf("LIM_BETA", 0)
-		cfg.Alpha = envf("LIM_ALPHA", 0)
-		cfg.Gamma = envf("LIM_GAMMA", 0)
-		cfg.MinRate = envf("LIM_MIN", 0)
-		cfg.Window = time.Duration(envf("LIM_WIN", 0) * float64(time.Second))
-	}
 	if cfg.Beta <= 0 || cfg.Beta >= 1 {
 		cfg.Beta = 0.85
 	}
 	if cfg.Alpha <= 0 {
-		cfg.Alpha = 2
+		cfg.Alpha = 0.5
 	}
 	if cfg.Gamma < 0 {
 		cfg.Gamma = 0
 	} else if cfg.Gamma == 0 {
-		cfg.Gamma = 0.1
+		cfg.Gamma = 0.05
 	}
+	if cfg.StartGamma <= 0 {
+		cfg.StartGamma = 0.5
+	}
+	cfg.StartGamma = max(cfg.StartGamma, cfg.Gamma)
 	if cfg.MinRate <= 0 {
 		cfg.MinRate = 1
 	}
@@ -130,6 +125,7 @@ func (l *Limiter) Throttled(sentAt, now time.Time) {
 	if l.enabled && sentAt.Before(l.lastCut) {
 		return // sent before the last decrease: already accounted for
 	}
+	l.starting = !l.enabled
 	measured := l.successRate(now)
 	if l.enabled {
 		l.refill(now)
@@ -156,7 +152,11 @@ func (l *Limiter) Succeeded(now time.Time) {
 	}
 	l.refill(now)
 	if dt := now.Sub(l.lastRaise).Seconds(); dt > 0 {
-		l.rate += dt * (l.cfg.Alpha + l.cfg.Gamma*l.rate)
+		gamma := l.cfg.Gamma
+		if l.starting {
+			gamma = l.cfg.StartGamma
+		}
+		l.rate += dt * (l.cfg.Alpha + gamma*l.rate)
 		l.lastRaise = now
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"testing"
 	"time"
 )
@@ -224,6 +225,75 @@ func TestLimiter(t *testing.T) {
 	l.Succeeded(now.Add(2 * time.Second))
 	if rate, _ := l.Rate(); rate <= rate0 {
 		t.Errorf("rate after success %v; want above %v", rate, rate0)
+	}
+}
+
+func TestLimiterFirstThrottleWithoutSuccess(t *testing.T) {
+	t0 := time.Unix(0, 0)
+	l := NewLimiter(LimiterConfig{})
+	l.Take(t0)
+	l.Throttled(t0, t0.Add(5*time.Millisecond))
+	// No success yet: one success over the first slot (100ms) = 10/s, × 0.85.
+	if rate, on := l.Rate(); !on || rate < 8.4 || rate > 8.6 {
+		t.Errorf("Rate after a first throttle with no success = %v, %v; want 8.5, true", rate, on)
+	}
+}
+
+func TestLimiterClimbsFastUntilTheSecondThrottle(t *testing.T) {
+	t0 := time.Unix(0, 0)
+	l := NewLimiter(LimiterConfig{Beta: 0.5, Alpha: 1, Gamma: 0.1, StartGamma: 0.5, Window: time.Second})
+	for i := range 100 {
+		l.Succeeded(t0.Add(time.Duration(i) * 10 * time.Millisecond))
+	}
+	now := t0.Add(time.Second)
+	l.Throttled(now, now) // first: 0.5 × the measured success rate
+	rate := func() float64 { r, _ := l.Rate(); return r }
+	near := func(got, want float64) bool { return got > want-0.01 && got < want+0.01 }
+	r1 := rate()
+	now = now.Add(time.Second)
+	l.Succeeded(now)
+	if got, want := rate(), r1+1+0.5*r1; !near(got, want) {
+		t.Errorf("a second after the first throttle, rate = %v; want %v (Alpha + StartGamma×rate)", got, want)
+	}
+	l.Throttled(now, now)
+	r2 := rate()
+	now = now.Add(time.Second)
+	l.Succeeded(now)
+	if got, want := rate(), r2+1+0.1*r2; !near(got, want) {
+		t.Errorf("a second after the second throttle, rate = %v; want %v (Alpha + Gamma×rate)", got, want)
+	}
+}
+
+func TestDoPacesAtLimiterRate(t *testing.T) {
+	clk := newFakeClock()
+	l := NewLimiter(LimiterConfig{Beta: 0.5, Window: time.Second})
+	for i := range 100 {
+		l.Succeeded(clk.now.Add(time.Duration(i-100) * 10 * time.Millisecond))
+	}
+	l.Throttled(clk.now, clk.now) // bucket empty
+	rate, _ := l.Rate()
+	gap := time.Duration(math.Ceil(float64(time.Second) / rate))
+	p := &Policy{Limiter: l, Now: clk.Now, Sleep: clk.Sleep, Rand: func() float64 { return 0 }}
+	for range 2 {
+		if _, err := p.Do(context.Background(), func(context.Context) error { return nil }, nil); err != nil {
+			t.Fatalf("Do = %v; want nil", err)
+		}
+	}
+	// Each call waits one slot at the current rate; a success raises the
+	// rate a little, so the second wait is no longer than the first.
+	if len(clk.slept) != 2 || clk.slept[0] != gap || clk.slept[1] > gap || clk.slept[1] < gap*9/10 {
+		t.Errorf("slept %v at %.1f/s; want [%v, a little less]", clk.slept, rate, gap)
+	}
+	// A caller whose wait would end past its deadline stops with ErrDeadline.
+	deadline := time.Now().Add(time.Hour)
+	clk.now = deadline.Add(-time.Millisecond)
+	l.Take(clk.now) // empty the bucket refilled by the jump of the clock
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	_, err := p.Do(ctx, func(context.Context) error { return nil }, nil)
+	var re *Error
+	if !errors.As(err, &re) || re.Cause != ErrDeadline {
+		t.Errorf("Do with 1ms left = %v; want Cause ErrDeadline", err)
 	}
 }
 

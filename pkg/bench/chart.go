@@ -1,0 +1,150 @@
+package bench
+
+import (
+	"fmt"
+	"image/color"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+const (
+	chartWidth  = 8 * vg.Inch
+	chartHeight = 4.5 * vg.Inch
+)
+
+var idealColor = color.RGBA{A: 255} // black
+
+// strategyStyle gives each strategy the same colour in every chart, and this
+// project's line a heavier stroke.
+func strategyStyle(i int, name string) draw.LineStyle {
+	s := draw.LineStyle{Color: plotutil.Color(i), Width: vg.Points(1.5)}
+	if name == Project().Name {
+		s.Width = vg.Points(3)
+	}
+	return s
+}
+
+// StoredChart draws objects stored over time, one line per strategy (its
+// median run), with the ideal: the throttle's burst, then its rate.
+func StoredChart(file, title string, sums []Summary) error {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = "seconds since the first request"
+	p.Y.Label.Text = "objects stored"
+	p.Add(plotter.NewGrid())
+	var sc Scenario
+	maxT := 0.0
+	for i, s := range sums {
+		r := s.Median()
+		sc = r.Scenario
+		xys := make(plotter.XYs, 0, len(r.Timeline)+1)
+		xys = append(xys, plotter.XY{})
+		n := 0
+		for j, t := range r.Timeline {
+			n += t.Stored
+			xys = append(xys, plotter.XY{X: float64(j+1) * r.Tick.Seconds(), Y: float64(n)})
+		}
+		maxT = max(maxT, xys[len(xys)-1].X)
+		l, err := plotter.NewLine(xys)
+		if err != nil {
+			return err
+		}
+		l.LineStyle = strategyStyle(i, s.Strategy)
+		p.Add(l)
+		p.Legend.Add(fmt.Sprintf("%s (%.1f s)", s.Strategy, r.Wall.Seconds()), l)
+	}
+	if sc.Sim.Rate > 0 {
+		allowed := sc.Sim.Rate * float64(max(1, sc.Prefixes))
+		burst := float64(sc.Sim.Burst * max(1, sc.Prefixes))
+		objects := float64(sc.Objects)
+		ideal := plotter.NewFunction(func(t float64) float64 { return min(objects, burst+allowed*t) })
+		ideal.Color, ideal.Width, ideal.Dashes = idealColor, vg.Points(1), []vg.Length{vg.Points(4), vg.Points(3)}
+		ideal.XMin, ideal.XMax = 0, maxT
+		p.Add(ideal)
+		p.Legend.Add(fmt.Sprintf("ideal: %.0f PUT/s (%.1f s)", allowed, sc.withDefaults().Ideal().Seconds()), ideal)
+	}
+	return p.Save(chartWidth, chartHeight, file)
+}
+
+// RequestsChart draws requests sent per second, one line per strategy
+// (its median run), against the rate the throttle allows.
+func RequestsChart(file, title string, sums []Summary) error {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = "seconds since the first request"
+	p.Y.Label.Text = "requests per second (all answers)"
+	p.Legend.Top = true
+	p.Add(plotter.NewGrid())
+	var sc Scenario
+	maxT, maxY := 0.0, 0.0
+	for i, s := range sums {
+		r := s.Median()
+		sc = r.Scenario
+		xys := make(plotter.XYs, 0, len(r.Timeline))
+		for j, t := range r.Timeline {
+			y := float64(t.Requests) / r.Tick.Seconds()
+			xys = append(xys, plotter.XY{X: (float64(j) + 0.5) * r.Tick.Seconds(), Y: y})
+			maxY = max(maxY, y)
+		}
+		if len(xys) == 0 {
+			continue
+		}
+		maxT = max(maxT, xys[len(xys)-1].X)
+		l, err := plotter.NewLine(xys)
+		if err != nil {
+			return err
+		}
+		l.LineStyle = strategyStyle(i, s.Strategy)
+		p.Add(l)
+		p.Legend.Add(s.Strategy, l)
+	}
+	if sc.Sim.Rate > 0 {
+		allowed := sc.Sim.Rate * float64(max(1, sc.Prefixes))
+		line := plotter.NewFunction(func(float64) float64 { return allowed })
+		line.Color, line.Width, line.Dashes = idealColor, vg.Points(1), []vg.Length{vg.Points(4), vg.Points(3)}
+		line.XMin, line.XMax = 0, maxT
+		p.Add(line)
+		p.Legend.Add(fmt.Sprintf("allowed: %.0f PUT/s", allowed), line)
+		// Keep the first second's burst from flattening everything else.
+		p.Y.Max = min(maxY, 2*allowed)
+	}
+	p.Y.Min = 0
+	return p.Save(chartWidth, chartHeight, file)
+}
+
+// ShardChart draws throughput against the number of prefixes, next to the
+// ideal (prefixes × per-prefix rate).
+func ShardChart(file string, runs []Result) error {
+	p := plot.New()
+	p.Title.Text = "Sharding: keys spread over prefixes, each with its own throttle"
+	p.Y.Label.Text = "objects stored per second"
+	got := make(plotter.Values, len(runs))
+	ideal := make(plotter.Values, len(runs))
+	names := make([]string, len(runs))
+	for i, r := range runs {
+		got[i] = r.Throughput()
+		ideal[i] = r.Scenario.Sim.Rate * float64(r.Scenario.Prefixes)
+		names[i] = fmt.Sprintf("%d prefix(es)", r.Scenario.Prefixes)
+	}
+	w := vg.Points(28)
+	bi, err := plotter.NewBarChart(ideal, w)
+	if err != nil {
+		return err
+	}
+	bi.Color, bi.Offset = color.Gray{Y: 190}, -w/2
+	bg, err := plotter.NewBarChart(got, w)
+	if err != nil {
+		return err
+	}
+	bg.Color, bg.Offset = plotutil.Color(4), w/2
+	p.Add(bi, bg)
+	p.Legend.Add("ideal: prefixes × rate", bi)
+	p.Legend.Add("this project", bg)
+	p.Legend.Top, p.Legend.Left = true, true
+	p.NominalX(names...)
+	return p.Save(6*vg.Inch, 4*vg.Inch, file)
+}

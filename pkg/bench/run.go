@@ -1,0 +1,191 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"golang.org/x/sync/errgroup"
+)
+
+// Scenario is a workload and the throttle it meets. Zero fields take the
+// defaults of the main setting.
+type Scenario struct {
+	Objects   int // objects to store; default 4000
+	Size      int // bytes per object; default 1024
+	Prefixes  int // key prefixes the objects spread over; default 1
+	Instances int // independent handlers; default 8
+	// Concurrency is each handler's uploads in flight (UPLOAD_CONCURRENCY);
+	// 0: the function's default.
+	Concurrency int
+	BatchSize   int           // SQS batch size; default 10
+	Timeout     time.Duration // function timeout, each invocation's deadline; default 30s
+	Sim         SimConfig     // the simulated S3: rate per prefix, burst, 500s; zero Rate: no throttle
+}
+
+func (s Scenario) withDefaults() Scenario {
+	if s.Objects <= 0 {
+		s.Objects = 4000
+	}
+	if s.Size <= 0 {
+		s.Size = 1024
+	}
+	if s.Prefixes <= 0 {
+		s.Prefixes = 1
+	}
+	if s.Instances <= 0 {
+		s.Instances = 8
+	}
+	if s.BatchSize <= 0 {
+		s.BatchSize = 10
+	}
+	if s.Timeout <= 0 {
+		s.Timeout = 30 * time.Second
+	}
+	return s
+}
+
+// Ideal is the shortest time the throttle allows for the workload:
+// objects / (prefixes × rate), or 0 without a throttle.
+func (s Scenario) Ideal() time.Duration {
+	s = s.withDefaults()
+	if s.Sim.Rate <= 0 {
+		return 0
+	}
+	return time.Duration(float64(s.Objects) / (float64(s.Prefixes) * s.Sim.Rate) * float64(time.Second))
+}
+
+// Messages returns the workload as SQS messages and the key each should be
+// stored at. Object i goes under prefix i mod Prefixes.
+func (s Scenario) Messages(keyPrefix string) ([]events.SQSMessage, []string) {
+	s = s.withDefaults()
+	body := strings.Repeat("x", s.Size)
+	msgs := make([]events.SQSMessage, s.Objects)
+	keys := make([]string, s.Objects)
+	for i := range msgs {
+		name := fmt.Sprintf("p%02d/obj-%06d", i%s.Prefixes, i)
+		v := name
+		msgs[i] = events.SQSMessage{
+			MessageId:      "m-" + strconv.Itoa(i),
+			Body:           body,
+			EventSource:    "aws:sqs",
+			EventSourceARN: "arn:aws:sqs:us-east-1:123456789012:bench",
+			AWSRegion:      "us-east-1",
+			Attributes:     map[string]string{"ApproximateReceiveCount": "1"},
+			MessageAttributes: map[string]events.SQSMessageAttribute{
+				"key": {DataType: "String", StringValue: &v},
+			},
+		}
+		keys[i] = keyPrefix + name
+	}
+	return msgs, keys
+}
+
+// queue hands out batches of messages to instances, as an event source
+// mapping would.
+type queue struct {
+	mu   sync.Mutex
+	msgs []events.SQSMessage
+	next int
+}
+
+func (q *queue) take(n int) []events.SQSMessage {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	end := min(len(q.msgs), q.next+n)
+	b := q.msgs[q.next:end]
+	q.next = end
+	return b
+}
+
+// Run plays strategy through scenario on a fresh Sim and returns what
+// happened. Each instance takes batches until the queue is empty and hands
+// each to its handler under a deadline of scenario.Timeout; records
+// reported failed are counted as given up (SQS would redeliver them), not
+// retried here.
+func Run(ctx context.Context, sc Scenario, st Strategy) (Result, error) {
+	sc = sc.withDefaults()
+	sim, err := StartSim(sc.Sim)
+	if err != nil {
+		return Result{}, err
+	}
+	defer sim.Close()
+
+	cfg, err := FunctionConfig(sc.Concurrency)
+	if err != nil {
+		return Result{}, err
+	}
+	handlers := make([]HandlerFunc, sc.Instances)
+	for i := range handlers {
+		if handlers[i], err = st.New(ctx, sim.URL(), cfg); err != nil {
+			return Result{}, fmt.Errorf("%s: instance %d: %w", st.Name, i, err)
+		}
+	}
+	msgs, keys := sc.Messages(cfg.KeyPrefix)
+	keyOf := make(map[string]string, len(msgs))
+	for i, m := range msgs {
+		keyOf[m.MessageId] = keys[i]
+	}
+	q := &queue{msgs: msgs}
+
+	var (
+		mu      sync.Mutex
+		failed  = make(map[string]bool)
+		handed  = make(map[string]time.Time, len(msgs))
+		invokes int
+		errs    int
+	)
+	start := time.Now()
+	g, gctx := errgroup.WithContext(ctx)
+	for _, h := range handlers {
+		g.Go(func() error {
+			for {
+				b := q.take(sc.BatchSize)
+				if len(b) == 0 || gctx.Err() != nil {
+					return gctx.Err()
+				}
+				t0 := time.Now()
+				mu.Lock()
+				for _, m := range b {
+					handed[m.MessageId] = t0
+				}
+				invokes++
+				mu.Unlock()
+				ictx, cancel := context.WithTimeout(gctx, sc.Timeout)
+				resp, err := h(ictx, events.SQSEvent{Records: b})
+				cancel()
+				mu.Lock()
+				if err != nil {
+					// The whole batch fails: Lambda would retry all of it.
+					errs++
+					for _, m := range b {
+						failed[m.MessageId] = true
+					}
+				}
+				for _, f := range resp.BatchItemFailures {
+					failed[f.ItemIdentifier] = true
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return Result{}, err
+	}
+	wall := time.Since(start)
+	snap := sim.rec.snapshot()
+	listed, err := sim.List(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	r := account(sc, st.Name, msgs, keyOf, listed, failed, handed, snap)
+	r.Wall = wall
+	r.Invocations = invokes
+	r.InvokeErrors = errs
+	r.Throttle = sim.throttle.Stats()
+	return r, nil
+}
