@@ -31,17 +31,42 @@ const (
 
 // Processor stores the records of SQS events. Set its fields before the
 // first call and do not change them after; Handle is then safe for
-// concurrent use.
+// concurrent use. Concurrency bounds the uploads in flight of the Processor
+// as a whole (Lambda runs one invocation at a time per process, so that is
+// per invocation there). Its workers are never stopped: build one Processor
+// per process and reuse it.
 type Processor struct {
 	Store       Store
 	Policy      *retry.Policy // nil: a zero Policy
 	Prefix      string        // prepended to every key
-	Concurrency int           // uploads in flight per batch; 0: DefaultConcurrency
+	Concurrency int           // uploads in flight; 0: DefaultConcurrency
 	// Margin is kept free before the context's deadline: no wait or request
 	// runs past deadline − Margin, so the response is returned in time.
 	// 0: DefaultMargin.
 	Margin time.Duration
 	Logger *slog.Logger // nil: slog.Default()
+
+	// The workers live as long as the Processor, as a warm Lambda process
+	// does: started on first use, they keep the stacks they grew through the
+	// SDK instead of growing new ones on every invocation.
+	startWorkers sync.Once
+	jobs         chan func()
+}
+
+// submit runs job on one of the Processor's Concurrency workers, waiting
+// for a free one.
+func (p *Processor) submit(job func()) {
+	p.startWorkers.Do(func() {
+		p.jobs = make(chan func())
+		for range p.concurrency() {
+			go func() {
+				for job := range p.jobs {
+					job()
+				}
+			}()
+		}
+	})
+	p.jobs <- job
 }
 
 // Summary counts what one Handle call did.
@@ -81,21 +106,14 @@ func (p *Processor) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSE
 	fail := func(i int) { mu.Lock(); failed[i] = true; mu.Unlock() }
 
 	// Workers take whole groups, so a FIFO group runs in order in one worker.
-	work := make(chan []int)
 	var wg sync.WaitGroup
-	for range min(p.concurrency(), max(1, len(ev.Records))) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for group := range work {
-				p.runGroup(workCtx, ctx, ev.Records, group, fifo, &counts, fail)
-			}
-		}()
-	}
 	for _, group := range groups(ev.Records, fifo) {
-		work <- group
+		wg.Add(1)
+		p.submit(func() {
+			defer wg.Done()
+			p.runGroup(workCtx, ctx, ev.Records, group, fifo, &counts, fail)
+		})
 	}
-	close(work)
 	wg.Wait()
 
 	resp.BatchItemFailures = []events.SQSBatchItemFailure{}
