@@ -24,7 +24,10 @@ import (
 // StartGamma×rate): the first decrease is measured over milliseconds, not a
 // Window, and often lands well below what the server accepts, so the
 // Limiter climbs back fast (doubling in under 1.5 s at the default, as TCP's
-// slow start does) until the server says "enough" again.
+// slow start does) until the server says "enough" again. After Quiet
+// without a single throttle it climbs at that fast pace again, until the
+// next throttle: a storm of throttles that cut the rate to the floor costs a
+// warm process seconds, not minutes.
 //
 // Callers ask for a send slot with Take right before each request. A caller
 // told to wait asks again when the wait is over, so waiting callers always
@@ -51,6 +54,7 @@ type Limiter struct {
 	firstStart time.Time // first success
 	firstTake  time.Time // first request
 	starting   bool      // between the first throttle and the second
+	throttled  time.Time // last throttle seen, counted or not
 }
 
 // LimiterConfig holds the Limiter's settings; the zero value means defaults.
@@ -61,9 +65,14 @@ type LimiterConfig struct {
 	// StartGamma is the proportional increase per second between the first
 	// throttle and the second; default 0.5, never below Gamma.
 	StartGamma float64
-	MinRate    float64       // floor, requests/s; default 1
-	Burst      float64       // tokens the bucket holds; default 1
-	Window     time.Duration // success-rate window; default 1s
+	// Quiet is how long without any throttle puts the Limiter back to its
+	// fast climb (StartGamma) until the next throttle; default 5s. After a
+	// storm of throttles has cut the rate to the floor, this is what brings
+	// a warm process back to full speed in seconds rather than minutes.
+	Quiet   time.Duration
+	MinRate float64       // floor, requests/s; default 1
+	Burst   float64       // tokens the bucket holds; default 1
+	Window  time.Duration // success-rate window; default 1s
 }
 
 const limiterSlots = 10
@@ -87,6 +96,9 @@ func NewLimiter(cfg LimiterConfig) *Limiter {
 	cfg.StartGamma = max(cfg.StartGamma, cfg.Gamma)
 	if cfg.MinRate <= 0 {
 		cfg.MinRate = 1
+	}
+	if cfg.Quiet <= 0 {
+		cfg.Quiet = 5 * time.Second
 	}
 	if cfg.Burst < 1 {
 		cfg.Burst = 1
@@ -122,6 +134,7 @@ func (l *Limiter) Take(now time.Time) time.Duration {
 func (l *Limiter) Throttled(sentAt, now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.throttled = now
 	if l.enabled && sentAt.Before(l.lastCut) {
 		return // sent before the last decrease: already accounted for
 	}
@@ -152,6 +165,9 @@ func (l *Limiter) Succeeded(now time.Time) {
 	}
 	l.refill(now)
 	if dt := now.Sub(l.lastRaise).Seconds(); dt > 0 {
+		if now.Sub(l.throttled) >= l.cfg.Quiet {
+			l.starting = true // quiet for a while: probe fast again
+		}
 		gamma := l.cfg.Gamma
 		if l.starting {
 			gamma = l.cfg.StartGamma

@@ -264,9 +264,28 @@ func TestLimiterClimbsFastUntilTheSecondThrottle(t *testing.T) {
 	}
 }
 
+func TestLimiterClimbsFastAfterQuiet(t *testing.T) {
+	t0 := time.Unix(0, 0)
+	l := NewLimiter(LimiterConfig{Alpha: 1, Gamma: 0.01, StartGamma: 0.5, Quiet: 5 * time.Second})
+	l.Throttled(t0, t0)
+	l.Throttled(t0.Add(time.Second), t0.Add(time.Second)) // second throttle: slow climb from here
+	r0, _ := l.Rate()
+	l.Succeeded(t0.Add(3 * time.Second))
+	r1, _ := l.Rate()
+	if want := r0 + 2*(1+0.01*r0); math.Abs(r1-want) > 1e-6 {
+		t.Fatalf("2s after the second throttle, rate %v; want %v (slow climb)", r1, want)
+	}
+	// 5s after the last throttle the climb is fast again.
+	l.Succeeded(t0.Add(7 * time.Second))
+	r2, _ := l.Rate()
+	if want := r1 + 4*(1+0.5*r1); math.Abs(r2-want) > 1e-6 {
+		t.Errorf("6s after the last throttle, rate %v; want %v (fast climb)", r2, want)
+	}
+}
+
 func TestDoPacesAtLimiterRate(t *testing.T) {
 	clk := newFakeClock()
-	l := NewLimiter(LimiterConfig{Beta: 0.5, Window: time.Second})
+	l := NewLimiter(LimiterConfig{Beta: 0.5, Window: time.Second, Quiet: 1 << 62}) // the clock jumps years below
 	for i := range 100 {
 		l.Succeeded(clk.now.Add(time.Duration(i-100) * 10 * time.Millisecond))
 	}
