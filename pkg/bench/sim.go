@@ -117,31 +117,12 @@ func newRecorder(next http.Handler, tick time.Duration) *recorder {
 	return &recorder{next: next, tick: tick, stored: make(map[string]time.Time), byStatus: make(map[int]int)}
 }
 
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
 func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	sent := time.Now()
-	sw := &statusWriter{ResponseWriter: w}
+	sw := &s3sim.StatusWriter{ResponseWriter: w}
 	r.next.ServeHTTP(sw, req)
-	if sw.status == 0 {
-		sw.status = http.StatusOK
+	if sw.Status == 0 {
+		sw.Status = http.StatusOK
 	}
 	done := time.Now()
 	r.mu.Lock()
@@ -150,13 +131,13 @@ func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		r.start = sent
 	}
 	r.requests++
-	r.byStatus[sw.status]++
+	r.byStatus[sw.Status]++
 	t := r.at(sent)
 	t.Requests++
-	if sw.status == http.StatusServiceUnavailable {
+	if sw.Status == http.StatusServiceUnavailable {
 		t.Throttled++
 	}
-	if req.Method == http.MethodPut && sw.status == http.StatusOK {
+	if req.Method == http.MethodPut && sw.Status == http.StatusOK {
 		key := strings.TrimPrefix(req.URL.Path, "/"+Bucket+"/")
 		if _, ok := r.stored[key]; !ok {
 			r.stored[key] = done

@@ -110,25 +110,6 @@ type recorder struct {
 	dedups atomic.Int64 // 412 answers: a redelivery found its object stored
 }
 
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
 func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPut {
 		rc.next.ServeHTTP(w, r)
@@ -140,16 +121,16 @@ func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = io.NopCloser(strings.NewReader(string(body)))
-	sw := &statusWriter{ResponseWriter: w}
+	sw := &s3sim.StatusWriter{ResponseWriter: w}
 	rc.next.ServeHTTP(sw, r)
 	switch {
-	case sw.status == 0 || sw.status == http.StatusOK:
+	case sw.Status == 0 || sw.Status == http.StatusOK:
 		sum := sha256.Sum256(body)
 		rc.mu.Lock()
 		key := r.URL.Path
 		rc.writes[key] = append(rc.writes[key], fmt.Sprintf("%x", sum))
 		rc.mu.Unlock()
-	case sw.status == http.StatusPreconditionFailed:
+	case sw.Status == http.StatusPreconditionFailed:
 		rc.dedups.Add(1)
 	}
 }
