@@ -230,14 +230,15 @@ func (p *Processor) logFailure(ctx context.Context, rec events.SQSMessage, key, 
 	p.logger().LogAttrs(ctx, slog.LevelError, "upload failed", attrs...)
 }
 
-// keyOf returns the key a record would be stored under, or "" when the
-// record is invalid; for log lines of records that are not tried.
+// keyOf returns the key a record would be stored under, or "" when its
+// attributes are invalid; for log lines of records that are not tried. It
+// does not decode the body.
 func (p *Processor) keyOf(rec events.SQSMessage) string {
-	it, err := Parse(rec, p.Prefix)
+	key, err := parseKey(rec, p.Prefix)
 	if err != nil {
 		return ""
 	}
-	return it.Key
+	return key
 }
 
 // ErrorCode names err for logs: its ErrorCode() when it has one, else a

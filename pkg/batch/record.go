@@ -51,21 +51,11 @@ func Parse(rec events.SQSMessage, prefix string) (Item, error) {
 	if rec.MessageId == "" {
 		return it, inputErr("MissingMessageId", "record has no messageId")
 	}
-	name := rec.MessageId
-	if a, ok := rec.MessageAttributes[AttrKey]; ok {
-		s, err := stringAttr(AttrKey, a)
-		if err != nil {
-			return it, err
-		}
-		if err := ValidateKey(prefix, s); err != nil {
-			return it, err
-		}
-		name = s
+	key, err := parseKey(rec, prefix)
+	if err != nil {
+		return it, err
 	}
-	it.Key = prefix + name
-	if len(it.Key) > MaxKeyLen {
-		return it, inputErr("InvalidKey", "key is %d bytes, over S3's limit of %d", len(it.Key), MaxKeyLen)
-	}
+	it.Key = key
 	if a, ok := rec.MessageAttributes[AttrContentType]; ok {
 		s, err := stringAttr(AttrContentType, a)
 		if err != nil {
@@ -97,6 +87,28 @@ func Parse(rec events.SQSMessage, prefix string) (Item, error) {
 		return it, inputErr("UnsupportedContentEncoding", "content-encoding %q is not supported (use base64 or none)", truncate(enc, 64))
 	}
 	return it, nil
+}
+
+// parseKey returns the key of rec under prefix: prefix + the key attribute,
+// or prefix + the message ID when there is none. It reads only attributes,
+// never the body.
+func parseKey(rec events.SQSMessage, prefix string) (string, error) {
+	name := rec.MessageId
+	if a, ok := rec.MessageAttributes[AttrKey]; ok {
+		s, err := stringAttr(AttrKey, a)
+		if err != nil {
+			return "", err
+		}
+		if err := ValidateKey(prefix, s); err != nil {
+			return "", err
+		}
+		name = s
+	}
+	key := prefix + name
+	if len(key) > MaxKeyLen {
+		return "", inputErr("InvalidKey", "key is %d bytes, over S3's limit of %d", len(key), MaxKeyLen)
+	}
+	return key, nil
 }
 
 func stringAttr(name string, a events.SQSMessageAttribute) (string, error) {
