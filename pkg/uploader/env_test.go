@@ -51,16 +51,22 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// newEnv starts the server. script picks a fault per request (nil: none);
-// env holds extra environment for ConfigFromEnv.
-func newEnv(t *testing.T, script func(n int64, r *http.Request) s3sim.Fault, env map[string]string) *testEnv {
-	t.Helper()
+// offlineAWS gives the SDK dummy credentials and a region, and keeps it off
+// the instance metadata service and the user's AWS files.
+func offlineAWS(t *testing.T) {
 	t.Setenv("AWS_ACCESS_KEY_ID", "test")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 	t.Setenv("AWS_REGION", "us-east-1")
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+}
+
+// newEnv starts the server. script picks a fault per request (nil: none);
+// env holds extra environment for ConfigFromEnv.
+func newEnv(t *testing.T, script func(n int64, r *http.Request) s3sim.Fault, env map[string]string) *testEnv {
+	t.Helper()
+	offlineAWS(t)
 	mem, err := s3sim.NewMemory(testBucket)
 	if err != nil {
 		t.Fatal(err)

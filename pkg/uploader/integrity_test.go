@@ -41,12 +41,7 @@ func TestCorruptedBodyIsRejectedAndRetried(t *testing.T) {
 }
 
 func testCorruption(t *testing.T, tlsOn bool, mode string) {
-	t.Setenv("AWS_ACCESS_KEY_ID", "test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+	offlineAWS(t)
 	mem, err := s3sim.NewMemory(testBucket)
 	if err != nil {
 		t.Fatal(err)
