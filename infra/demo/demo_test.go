@@ -20,26 +20,8 @@ import (
 // event source, a throttled S3, logs in CloudWatch Logs. 200 good messages
 // and 3 poison ones (an invalid key) go through.
 func TestEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: skips the end-to-end run (about 90 s)")
-	}
-	if _, err := moto.Path(); err != nil {
-		t.Skip(moto.Install)
-	}
-	wd, _ := os.Getwd()
-	root, err := findRoot(wd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := defaultConfig()
-	cfg.Root = root
-	for _, tool := range []string{cfg.CDK, cfg.RIE} {
-		if !fileExists(filepath.Join(root, tool)) {
-			t.Fatalf("%s is missing: run make tools (or make test, which installs it)", tool)
-		}
-	}
+	cfg := e2eConfig(t)
 	cfg.WorkIn = filepath.Join(sharedDir, "e2e")
-	cfg.Stack = e2eStack
 	cfg.Messages, cfg.Poison, cfg.Size = 200, 3, 1500
 	cfg.Encoding = "base64" // binary payloads: byte-exact means byte-exact
 	cfg.Rate, cfg.Burst = 20, 20
@@ -109,19 +91,8 @@ func TestEndToEnd(t *testing.T) {
 // TestInterruptStopsEverything cancels a run while the function is
 // running and checks that every process it started is gone.
 func TestInterruptStopsEverything(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short")
-	}
-	if _, err := moto.Path(); err != nil {
-		t.Skip(moto.Install)
-	}
-	wd, _ := os.Getwd()
-	root, err := findRoot(wd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := defaultConfig()
-	cfg.Root, cfg.WorkIn, cfg.Stack = root, t.TempDir(), e2eStack
+	cfg := e2eConfig(t)
+	cfg.WorkIn = t.TempDir()
 	cfg.App = e2eAssembly // reuse TestEndToEnd's synth when it ran
 	cfg.Messages, cfg.Poison = 50, 1
 	ctx, cancel := context.WithCancel(context.Background())
@@ -146,6 +117,7 @@ func TestInterruptStopsEverything(t *testing.T) {
 	}
 	cancel()
 	go io.Copy(io.Discard, pr)
+	var err error
 	select {
 	case err = <-done:
 	case <-time.After(30 * time.Second):
@@ -164,6 +136,33 @@ func TestInterruptStopsEverything(t *testing.T) {
 // The stack name of the tests (not the default: discovery must not depend
 // on it), and the cloud assembly TestEndToEnd synthesized, for reuse.
 const e2eStack = "S3UploaderE2E"
+
+// e2eConfig is the demo's default configuration for the end-to-end tests,
+// rooted at the repository, with the test stack's name. It skips with -short
+// or without moto_server, and stops the test when the CDK CLI or the
+// emulator is not installed.
+func e2eConfig(t *testing.T) Config {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: skips the end-to-end runs (about 100 s)")
+	}
+	if _, err := moto.Path(); err != nil {
+		t.Skip(moto.Install)
+	}
+	wd, _ := os.Getwd()
+	root, err := findRoot(wd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := defaultConfig()
+	cfg.Root, cfg.Stack = root, e2eStack
+	for _, tool := range []string{cfg.CDK, cfg.RIE} {
+		if !fileExists(filepath.Join(root, tool)) {
+			t.Fatalf("%s is missing: run make cdk rie (make test installs both)", tool)
+		}
+	}
+	return cfg
+}
 
 var e2eAssembly string
 
