@@ -15,11 +15,13 @@ import (
 	"github.com/s3uploader/s3uploader/pkg/uploader"
 )
 
-// BenchmarkHandler measures records per second through the function's
-// handler against an S3 that answers at once, in SQS batches of 10.
-func BenchmarkHandler(b *testing.B) {
+// instantClient starts an S3 that answers at once, for the length of b, and
+// returns the function's default configuration and an S3 client built as
+// the function builds it, pointed at that S3.
+func instantClient(b *testing.B) (uploader.Config, *s3.Client) {
+	b.Helper()
 	srv := StartInstant()
-	defer srv.Close()
+	b.Cleanup(srv.Close)
 	cfg, err := FunctionConfig(0)
 	if err != nil {
 		b.Fatal(err)
@@ -28,6 +30,13 @@ func BenchmarkHandler(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	return cfg, client
+}
+
+// BenchmarkHandler measures records per second through the function's
+// handler against an S3 that answers at once, in SQS batches of 10.
+func BenchmarkHandler(b *testing.B) {
+	cfg, client := instantClient(b)
 	h := uploader.New(cfg, client, io.Discard)
 	msgs, _ := Scenario{Objects: 10}.Messages(cfg.KeyPrefix)
 	ev := events.SQSEvent{Records: msgs}
@@ -47,16 +56,7 @@ func BenchmarkHandler(b *testing.B) {
 // UPLOAD_CONCURRENCY goroutines (8) on the same client settings, the
 // baseline of BenchmarkHandler.
 func BenchmarkBarePut(b *testing.B) {
-	srv := StartInstant()
-	defer srv.Close()
-	cfg, err := FunctionConfig(0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	client, err := uploader.NewS3Client(context.Background(), cfg, endpointOpts(srv.URL))
-	if err != nil {
-		b.Fatal(err)
-	}
+	cfg, client := instantClient(b)
 	body := bytes.Repeat([]byte("x"), 1024)
 	b.SetParallelism(max(1, cfg.Concurrency/runtime.GOMAXPROCS(0)))
 	b.ResetTimer()
