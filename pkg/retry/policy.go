@@ -66,11 +66,11 @@ func (p *Policy) Do(ctx context.Context, op func(ctx context.Context) error, not
 	retried := false
 	for {
 		if err := context.Cause(ctx); err != nil {
-			return attempts, p.stop(attempts, nil, ErrCanceled, err)
+			return attempts, &Error{Attempts: attempts, Last: err, Cause: ErrCanceled}
 		}
 		sentAt, err := p.pace(ctx)
 		if err != nil {
-			return attempts, p.stop(attempts, nil, err, nil)
+			return attempts, &Error{Attempts: attempts, Cause: err}
 		}
 		attempts++
 		err = p.attempt(ctx, op)
@@ -78,31 +78,33 @@ func (p *Policy) Do(ctx context.Context, op func(ctx context.Context) error, not
 			p.succeeded(retried)
 			return attempts, nil
 		}
-		throttled := Throttle(err)
-		if throttled && p.Limiter != nil {
+		if Throttle(err) && p.Limiter != nil {
 			p.Limiter.Throttled(sentAt, p.now())
 		}
+		delay := FullJitter(p.baseDelay(), p.maxDelay(), attempts, p.rand())
+		var cause error
 		switch {
 		case ctx.Err() != nil:
-			return attempts, p.stop(attempts, err, ErrCanceled, nil)
+			cause = ErrCanceled
 		case !Retryable(err):
-			return attempts, p.stop(attempts, err, ErrPermanent, nil)
+			cause = ErrPermanent
 		case attempts >= p.maxAttempts():
-			return attempts, p.stop(attempts, err, ErrAttempts, nil)
+			cause = ErrAttempts
+		case p.pastDeadline(ctx, delay):
+			cause = ErrDeadline
+		case p.Budget != nil && !p.Budget.Take(p.cost(err)):
+			cause = ErrBudget
 		}
-		delay := FullJitter(p.baseDelay(), p.maxDelay(), attempts, p.rand())
-		if deadline, ok := ctx.Deadline(); ok && p.now().Add(delay).After(deadline) {
-			return attempts, p.stop(attempts, err, ErrDeadline, nil)
-		}
-		if p.Budget != nil && !p.Budget.Take(p.cost(err)) {
-			return attempts, p.stop(attempts, err, ErrBudget, nil)
+		if cause != nil {
+			return attempts, &Error{Attempts: attempts, Last: err, Cause: cause}
 		}
 		retried = true
 		if notify != nil {
 			notify(Retry{Attempt: attempts, Delay: delay, Err: err})
 		}
-		if err := p.sleep(ctx, delay); err != nil {
-			return attempts, p.stop(attempts, err, ErrCanceled, nil)
+		if p.sleep(ctx, delay) != nil {
+			// Canceled while waiting: the operation's error is still the last.
+			return attempts, &Error{Attempts: attempts, Last: err, Cause: ErrCanceled}
 		}
 	}
 }
@@ -141,7 +143,7 @@ func (p *Policy) pace(ctx context.Context) (time.Time, error) {
 		if wait <= 0 {
 			return now, nil
 		}
-		if deadline, ok := ctx.Deadline(); ok && now.Add(wait).After(deadline) {
+		if p.pastDeadline(ctx, wait) {
 			return now, ErrDeadline
 		}
 		if err := p.sleep(ctx, wait); err != nil {
@@ -164,11 +166,11 @@ func (p *Policy) succeeded(retried bool) {
 	}
 }
 
-func (p *Policy) stop(attempts int, last, cause, ctxErr error) error {
-	if last == nil && ctxErr != nil {
-		last = ctxErr
-	}
-	return &Error{Attempts: attempts, Last: last, Cause: cause}
+// pastDeadline reports whether a wait of d from now would end after the
+// deadline of ctx.
+func (p *Policy) pastDeadline(ctx context.Context, d time.Duration) bool {
+	deadline, ok := ctx.Deadline()
+	return ok && p.now().Add(d).After(deadline)
 }
 
 func (p *Policy) cost(err error) int {
