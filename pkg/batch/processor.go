@@ -45,6 +45,10 @@ type Processor struct {
 	// 0: DefaultMargin.
 	Margin time.Duration
 	Logger *slog.Logger // nil: slog.Default()
+	// Scope names the retry scope of a key: the policy's send-rate limiter
+	// of that scope paces its uploads. Nil: Prefix, the key up to and
+	// including its last '/', as S3 limits each prefix on its own.
+	Scope func(key string) string
 
 	// The workers live as long as the Processor, as a warm Lambda process
 	// does: started on first use, they keep the stacks they grew through the
@@ -177,7 +181,7 @@ func (p *Processor) one(ctx, logCtx context.Context, rec events.SQSMessage, c *c
 		return false
 	}
 	var existed bool
-	attempts, err := p.policy().Do(ctx, func(ctx context.Context) error {
+	attempts, err := p.policy().DoScoped(ctx, p.scope(it.Key), func(ctx context.Context) error {
 		var err error
 		existed, err = p.Store.Put(ctx, it.Key, it.Body, it.ContentType)
 		if retry.Throttle(err) {
@@ -302,6 +306,19 @@ func (p *Processor) workContext(ctx context.Context) (context.Context, context.C
 		return context.WithCancel(ctx)
 	}
 	return context.WithDeadline(ctx, deadline.Add(-p.margin()))
+}
+
+// Prefix returns key up to and including its last '/', or "" for a key
+// without one.
+func Prefix(key string) string {
+	return key[:strings.LastIndexByte(key, '/')+1]
+}
+
+func (p *Processor) scope(key string) string {
+	if p.Scope != nil {
+		return p.Scope(key)
+	}
+	return Prefix(key)
 }
 
 func (p *Processor) concurrency() int {

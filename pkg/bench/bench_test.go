@@ -26,7 +26,7 @@ func instantClient(b *testing.B) (uploader.Config, *s3.Client) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	client, err := uploader.NewS3Client(context.Background(), cfg, endpointOpts(srv.URL))
+	client, err := uploader.NewS3Client(context.Background(), cfg, EndpointOpts(srv.URL))
 	if err != nil {
 		b.Fatal(err)
 	}

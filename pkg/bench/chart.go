@@ -148,3 +148,50 @@ func ShardChart(file string, runs []Result) error {
 	p.NominalX(names...)
 	return p.Save(6*vg.Inch, 4*vg.Inch, file)
 }
+
+// MatrixChart draws, per row of the matrix, each strategy's throughput
+// relative to the best of the row, as grouped bars.
+func MatrixChart(file, title string, results []RowResult) error {
+	p := plot.New()
+	p.Title.Text = title
+	p.Y.Label.Text = "throughput ÷ best of the row"
+	p.Y.Min, p.Y.Max = 0, 1.1
+	p.Add(plotter.NewGrid())
+	if len(results) == 0 {
+		return p.Save(chartWidth, chartHeight, file)
+	}
+	names := make([]string, len(results))
+	for i, rr := range results {
+		names[i] = rr.Row.ID
+	}
+	var strategies []string
+	for _, s := range results[0].Sums {
+		if s.Strategy != NoRetry().Name {
+			strategies = append(strategies, s.Strategy)
+		}
+	}
+	w := vg.Points(9)
+	for k, name := range strategies {
+		vals := make(plotter.Values, len(results))
+		for i, rr := range results {
+			vals[i] = rr.Relative(name)
+		}
+		bars, err := plotter.NewBarChart(vals, w)
+		if err != nil {
+			return err
+		}
+		bars.LineStyle.Width = 0
+		bars.Color = plotutil.Color(k + 1)
+		if name == Project().Name {
+			bars.Color = idealColor
+		}
+		bars.Offset = w * vg.Length(float64(k)-float64(len(strategies)-1)/2)
+		p.Add(bars)
+		p.Legend.Add(name, bars)
+	}
+	p.Legend.Top = true
+	p.NominalX(names...)
+	p.X.Tick.Label.Rotation = 0.5
+	p.X.Tick.Label.XAlign = draw.XRight
+	return p.Save(12*vg.Inch, 5*vg.Inch, file)
+}

@@ -69,7 +69,7 @@ func Overhead(ctx context.Context, endpoint string, objects, size, batchSize int
 	}
 	res := OverheadResult{Objects: objects, Concurrency: cfg.Concurrency}
 
-	client, err := uploader.NewS3Client(ctx, cfg, endpointOpts(endpoint))
+	client, err := uploader.NewS3Client(ctx, cfg, EndpointOpts(endpoint))
 	if err != nil {
 		return res, err
 	}
@@ -90,7 +90,7 @@ func Overhead(ctx context.Context, endpoint string, objects, size, batchSize int
 	}
 	res.Handler = time.Since(start)
 
-	bare, err := uploader.NewS3Client(ctx, cfg, endpointOpts(endpoint))
+	bare, err := uploader.NewS3Client(ctx, cfg, EndpointOpts(endpoint))
 	if err != nil {
 		return res, err
 	}

@@ -18,6 +18,7 @@ type Report struct {
 
 	Main, Hard         Scenario
 	MainSums, HardSums []Summary
+	Matrix             []RowResult
 	Shards             []Result
 	Overhead           []OverheadResult
 	Cold               *ColdStartResult
@@ -64,7 +65,7 @@ func concurrencyText(c int) string {
 // Targets checks the targets against the report and returns one
 // line per target, each starting with "met" or "MISSED".
 func (r *Report) Targets() []string {
-	var out []string
+	out := MatrixTargets(r.Matrix)
 	check := func(ok bool, format string, args ...any) {
 		mark := "met"
 		if !ok {
@@ -177,6 +178,12 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			fmt.Fprintf(&b, "- %s\n", t)
 		}
 		b.WriteString("\n")
+	}
+	if len(r.Matrix) > 0 {
+		b.WriteString("## Scenario matrix\n\nEvery row through every strategy, interleaved. **× best** is the strategy's median throughput (objects stored per second of wall time) over the best median of the row among the strategies that gave nothing up (all of them, no retry excepted, when every one gave something up). Runs stop taking batches after 45 s; what was not handed out by then counts as given up.\n\n")
+		if err := WriteMatrix(&b, r.Matrix); err != nil {
+			return err
+		}
 	}
 	if len(r.MainSums) > 0 {
 		fmt.Fprintf(&b, "## Throttled, %d instances\n\n%s; %d run(s) per strategy.\n\n", r.Main.withDefaults().Instances, r.Main.Describe(), len(r.MainSums[0].Runs))

@@ -3,6 +3,7 @@ package bench
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -26,6 +27,12 @@ type Result struct {
 	// FailedStored counts records reported failed that were stored anyway
 	// (a redelivery would find them: a duplicate, not a loss).
 	FailedStored int
+	// NotRun counts records never handed out before the Cutoff (counted in
+	// GaveUp too).
+	NotRun int
+	// Prefixes holds, per prefix (pNN), what was stored there and when the
+	// last of it was.
+	Prefixes map[string]PrefixResult
 
 	Requests  int // every request the server saw
 	Throttled int // answered 503 SlowDown
@@ -40,6 +47,20 @@ type Result struct {
 	Timeline []Tick        // server's view, per Tick interval from the first request
 	Tick     time.Duration // length of a Timeline interval
 	Throttle s3sim.ThrottleStats
+}
+
+// PrefixResult is what one prefix of a run stored.
+type PrefixResult struct {
+	Objects, Stored int
+	Last            time.Duration // from the first request to the last object stored
+}
+
+// Throughput is objects stored per second until the prefix's last.
+func (p PrefixResult) Throughput() float64 {
+	if p.Last <= 0 {
+		return 0
+	}
+	return float64(p.Stored) / p.Last.Seconds()
 }
 
 // Waste is the requests beyond one per stored object, per stored object.
@@ -76,9 +97,18 @@ func account(sc Scenario, name string, msgs []events.SQSMessage, keyOf map[strin
 		Requests: snap.requests, Throttled: snap.byStatus[http.StatusServiceUnavailable],
 		Errors: snap.byStatus[http.StatusInternalServerError], Timeline: snap.ticks, Tick: snap.tick}
 	var lat []time.Duration
+	r.Prefixes = make(map[string]PrefixResult)
 	for _, m := range msgs {
 		key := keyOf[m.MessageId]
 		stored := listed[key]
+		pfx := prefixOf(key)
+		pr := r.Prefixes[pfx]
+		pr.Objects++
+		if at, ok := snap.stored[key]; ok && stored {
+			pr.Stored++
+			pr.Last = max(pr.Last, at.Sub(snap.start))
+		}
+		r.Prefixes[pfx] = pr
 		switch {
 		case stored && failed[m.MessageId]:
 			r.Stored++
@@ -98,6 +128,16 @@ func account(sc Scenario, name string, msgs []events.SQSMessage, keyOf map[strin
 	}
 	r.P50, r.P99 = percentile(lat, 0.50), percentile(lat, 0.99)
 	return r
+}
+
+// prefixOf returns the pNN segment of a benchmark key.
+func prefixOf(key string) string {
+	for seg := range strings.SplitSeq(key, "/") {
+		if len(seg) == 3 && seg[0] == 'p' {
+			return seg
+		}
+	}
+	return ""
 }
 
 // percentile returns the q-quantile of ds (nearest rank), 0 for none.

@@ -25,6 +25,14 @@ type Scenario struct {
 	BatchSize   int           // SQS batch size; default 10
 	Timeout     time.Duration // function timeout, each invocation's deadline; default 30s
 	Sim         SimConfig     // the simulated S3: rate per prefix, burst, 500s; zero Rate: no throttle
+	// Cutoff, when positive, stops handing out batches that long after the
+	// start: what is left is counted as given up (NotRun), so a strategy
+	// that crawls ends in bounded time.
+	Cutoff time.Duration
+	// Shares, when set, weighs the prefixes: object i goes to the prefix
+	// drawn by its share (in order, cycling over 100 slots) instead of i
+	// mod Prefixes.
+	Shares []int
 }
 
 func (s Scenario) withDefaults() Scenario {
@@ -66,8 +74,18 @@ func (s Scenario) Messages(keyPrefix string) ([]events.SQSMessage, []string) {
 	body := strings.Repeat("x", s.Size)
 	msgs := make([]events.SQSMessage, s.Objects)
 	keys := make([]string, s.Objects)
+	var slots []int
+	for p, n := range s.Shares {
+		for range n {
+			slots = append(slots, p)
+		}
+	}
 	for i := range msgs {
-		name := fmt.Sprintf("p%02d/obj-%06d", i%s.Prefixes, i)
+		prefix := i % s.Prefixes
+		if len(slots) > 0 {
+			prefix = slots[i%len(slots)]
+		}
+		name := fmt.Sprintf("p%02d/obj-%06d", prefix, i)
 		v := name
 		msgs[i] = events.SQSMessage{
 			MessageId:      "m-" + strconv.Itoa(i),
@@ -144,6 +162,9 @@ func Run(ctx context.Context, sc Scenario, st Strategy) (Result, error) {
 	for _, h := range handlers {
 		g.Go(func() error {
 			for {
+				if sc.Cutoff > 0 && time.Since(start) >= sc.Cutoff {
+					return nil
+				}
 				b := q.take(sc.BatchSize)
 				if len(b) == 0 || gctx.Err() != nil {
 					return gctx.Err()
@@ -182,7 +203,11 @@ func Run(ctx context.Context, sc Scenario, st Strategy) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	for _, m := range msgs[q.next:] {
+		failed[m.MessageId] = true // never handed out: back in the queue
+	}
 	r := account(sc, st.Name, msgs, keyOf, listed, failed, handed, snap)
+	r.NotRun = len(msgs) - q.next
 	r.Wall = wall
 	r.Invocations = invokes
 	r.InvokeErrors = errs

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -20,11 +21,23 @@ const Bucket = "bench"
 
 // SimConfig sets the simulated S3.
 type SimConfig struct {
-	Rate      float64       // PUTs per second per prefix; 0: no throttle
-	Burst     int           // token bucket size per prefix; 0: s3sim's default
-	ErrorRate float64       // share of admitted writes answered 500 InternalError
-	Seed      uint64        // seed of the fault draws
-	Tick      time.Duration // timeline resolution; 0: 100ms
+	Rate  float64 // PUTs per second per prefix; 0: no throttle
+	Burst int     // token bucket size per prefix; 0: s3sim's default
+	// PrefixRates, when set, gives prefix pNN the rate PrefixRates[NN]
+	// (≤ 0: unlimited) instead of Rate; prefixes past its end get Rate.
+	PrefixRates []float64
+	// SplitAfter and MaxRate model S3 splitting a hot prefix: its rate
+	// doubles after SplitAfter of continuous throttling, up to MaxRate.
+	SplitAfter time.Duration
+	MaxRate    float64
+	// HotKeyFirst answers SlowDown to the first HotKeyFirst PUTs of every
+	// key, whatever the rate.
+	HotKeyFirst int
+	// Shares of the PUTs that pass the throttles answered with a fault,
+	// drawn at random: 503 SlowDown, 500 InternalError, connection reset.
+	SlowDownRate, ErrorRate, ResetRate float64
+	Seed                               uint64        // seed of the fault draws
+	Tick                               time.Duration // timeline resolution; 0: 100ms
 }
 
 // Sim is an in-process S3 on 127.0.0.1: a recorder in front of a per-prefix
@@ -44,10 +57,23 @@ func StartSim(cfg SimConfig) (*Sim, error) {
 		return nil, err
 	}
 	var next http.Handler = mem
-	if cfg.ErrorRate > 0 {
-		next = s3sim.NewFaults(next, s3sim.FaultConfig{Seed: cfg.Seed, ErrorRate: cfg.ErrorRate})
+	if cfg.ErrorRate > 0 || cfg.SlowDownRate > 0 || cfg.ResetRate > 0 {
+		next = s3sim.NewFaults(next, s3sim.FaultConfig{Seed: cfg.Seed,
+			SlowDownRate: cfg.SlowDownRate, ErrorRate: cfg.ErrorRate, ResetRate: cfg.ResetRate})
 	}
-	th := s3sim.NewThrottle(next, s3sim.ThrottleConfig{Rate: cfg.Rate, Burst: cfg.Burst})
+	if cfg.HotKeyFirst > 0 {
+		next = s3sim.NewHotKeys(next, cfg.HotKeyFirst)
+	}
+	tcfg := s3sim.ThrottleConfig{Rate: cfg.Rate, Burst: cfg.Burst, SplitAfter: cfg.SplitAfter, MaxRate: cfg.MaxRate}
+	if len(cfg.PrefixRates) > 0 {
+		tcfg.RateOf = func(prefix string) float64 {
+			if i, ok := prefixIndex(prefix); ok && i < len(cfg.PrefixRates) {
+				return cfg.PrefixRates[i]
+			}
+			return cfg.Rate
+		}
+	}
+	th := s3sim.NewThrottle(next, tcfg)
 	tick := cfg.Tick
 	if tick <= 0 {
 		tick = 100 * time.Millisecond
@@ -59,6 +85,17 @@ func StartSim(cfg SimConfig) (*Sim, error) {
 		throttle: th,
 		rec:      rec,
 	}, nil
+}
+
+// prefixIndex reads NN from a partition path ending in "/pNN/".
+func prefixIndex(prefix string) (int, bool) {
+	seg := strings.TrimSuffix(prefix, "/")
+	seg = seg[strings.LastIndexByte(seg, '/')+1:]
+	if len(seg) < 2 || seg[0] != 'p' {
+		return 0, false
+	}
+	n, err := strconv.Atoi(seg[1:])
+	return n, err == nil
 }
 
 // URL is the endpoint clients under test use.

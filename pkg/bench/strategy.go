@@ -52,7 +52,7 @@ func FunctionConfig(concurrency int) (uploader.Config, error) {
 	return uploader.ConfigFromEnv(env)
 }
 
-func endpointOpts(endpoint string) func(*s3.Options) {
+func EndpointOpts(endpoint string) func(*s3.Options) {
 	return func(o *s3.Options) {
 		o.BaseEndpoint = aws.String(endpoint)
 		o.Region = "us-east-1"
@@ -65,7 +65,7 @@ func endpointOpts(endpoint string) func(*s3.Options) {
 // of uploader.NewS3Client, exactly as functions/uploader builds them.
 func Project() Strategy {
 	return Strategy{Name: "this project", New: func(ctx context.Context, endpoint string, cfg uploader.Config) (HandlerFunc, error) {
-		client, err := uploader.NewS3Client(ctx, cfg, endpointOpts(endpoint))
+		client, err := uploader.NewS3Client(ctx, cfg, EndpointOpts(endpoint))
 		if err != nil {
 			return nil, err
 		}
@@ -79,7 +79,7 @@ func Project() Strategy {
 // inside it. retryer nil means no retry at all.
 func SDK(name string, retryer func() aws.Retryer) Strategy {
 	return Strategy{Name: name, New: func(ctx context.Context, endpoint string, cfg uploader.Config) (HandlerFunc, error) {
-		opts := []func(*s3.Options){endpointOpts(endpoint)}
+		opts := []func(*s3.Options){EndpointOpts(endpoint)}
 		if retryer != nil {
 			opts = append(opts, func(o *s3.Options) { o.Retryer = retryer() })
 		}
@@ -127,7 +127,34 @@ func SDKAdaptive() Strategy {
 	return SDK("SDK adaptive", func() aws.Retryer { return awsretry.NewAdaptiveMode() })
 }
 
+// Plain is capped exponential backoff with full jitter and nothing else
+// adaptive: the function's retry policy from pkg/retry (attempts, delays,
+// attempt timeout and retry budget at the function's defaults) without its
+// send-rate limiters, behind the same batch processor and conditional put.
+func Plain() Strategy {
+	return Strategy{Name: "plain backoff, no limiter", New: func(ctx context.Context, endpoint string, cfg uploader.Config) (HandlerFunc, error) {
+		client, err := uploader.NewS3Client(ctx, cfg, EndpointOpts(endpoint))
+		if err != nil {
+			return nil, err
+		}
+		pol := uploader.NewPolicy(cfg)
+		pol.Limiters = nil
+		p := &batch.Processor{
+			Store:       s3store.New(client, cfg.Bucket),
+			Policy:      pol,
+			Prefix:      cfg.KeyPrefix,
+			Concurrency: cfg.Concurrency,
+			Margin:      cfg.DeadlineMargin,
+			Logger:      slog.New(slog.DiscardHandler),
+		}
+		return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+			resp, _, err := p.Handle(ctx, ev)
+			return resp, err
+		}, nil
+	}}
+}
+
 // Strategies are the strategies of the comparison, this project's last.
 func Strategies() []Strategy {
-	return []Strategy{NoRetry(), SDKStandard(), SDKStandardMore(), SDKAdaptive(), Project()}
+	return []Strategy{NoRetry(), SDKStandard(), SDKStandardMore(), SDKAdaptive(), Plain(), Project()}
 }

@@ -9,31 +9,48 @@ import (
 // Limiter paces the requests of every caller sharing it once the server has
 // throttled them: an adaptive send rate (additive and proportional increase,
 // multiplicative decrease), in the spirit of the AWS SDKs' adaptive retry
-// mode but driven by the rate the server actually accepted.
+// mode but driven by the rate the server actually accepted, and cut only on
+// evidence that the rate is what the server objects to.
 //
-// Until the first throttle a Limiter does not limit. A throttle sets the rate
-// to Beta times the rate of successes measured over the last Window (never
-// above the current rate); only a request sent after the last decrease can
-// decrease it again, so one burst of throttles answered to requests already
-// in flight counts once. A window without a single success measures nothing,
-// so it counts as one success over the time since the first request (at
-// least a tenth of the Window): the first throttle of a client whose very
-// first requests were all refused lands at a few requests per second, not at
-// MinRate. Each success raises the rate by (Alpha + Gamma×rate) per second
-// elapsed; between the first throttle and the second, by (Alpha +
-// StartGamma×rate): the first decrease is measured over milliseconds, not a
-// Window, and often lands well below what the server accepts, so the
-// Limiter climbs back fast (doubling in under 1.5 s at the default, as TCP's
-// slow start does) until the server says "enough" again. After Quiet
-// without a single throttle it climbs at that fast pace again, until the
-// next throttle: a storm of throttles that cut the rate to the floor costs a
-// warm process seconds, not minutes.
+// Mechanics. Until its first cut a Limiter does not limit. A cut sets the
+// rate to Beta times the rate of successes measured over the last Window
+// (never above the current rate); only a request sent after the last cut can
+// cut again, so one burst of throttles answered to requests already in
+// flight counts once. Each success raises the rate by (Alpha + Gamma×rate)
+// per second elapsed; from a cut that ends a quiet spell until the next
+// throttle, by (Alpha + StartGamma×rate), so a cut that landed below what
+// the server accepts is climbed back fast. After Quiet without a throttle
+// the climb is fast again.
+//
+// Evidence. A throttle is a request refused; it is not always the rate's
+// fault (hot keys, random 503s while the server rebalances). So a throttle
+// only cuts the rate on evidence:
+//
+//   - Per key. While no request got through on its first attempt in the
+//     last Window, a throttle is left to its own request's backoff: either
+//     keys are refused on their first writes and get through on a retry
+//     (hot keys, which no send rate cures), or everything is refused, and a
+//     request refused ColdAttempts times in a row says so.
+//   - Rare. While throttles are under a tenth of the answers in the Window,
+//     backoff absorbs them and no cut is made.
+//   - Heavy. When most answers are throttles, the rate is taken as the
+//     cause at once.
+//   - Tested. Otherwise the cut is a test, judged on the answers to the
+//     requests sent after it. A server admitting so many requests a second
+//     keeps admitting that rate however many are sent; a fault striking a
+//     share of requests (first attempts and retries each at their own
+//     share) keeps that share. The binomial likelihood ratio of the
+//     successes seen under the two decides, once it reaches 100 to 1 (and,
+//     for "not the rate", not before TestMin, so that other clients cutting
+//     at the same time are seen). Not the rate: the cut is undone, and
+//     throttles are only backed off for Hold, doubling on each such verdict
+//     in a row up to MaxHold. The rate: confirmed, and every throttle of a
+//     request sent after the last cut cuts again, until Quiet passes
+//     without a throttle. No verdict within TestFor counts as the rate.
 //
 // Callers ask for a send slot with Take right before each request. A caller
 // told to wait asks again when the wait is over, so waiting callers always
-// go at the current rate: a decrease slows them at once and an increase
-// speeds them up, rather than their sending on a schedule booked at an older
-// rate.
+// go at the current rate.
 //
 // Methods take the current time, so the Limiter holds no clock of its own.
 // A Limiter is safe for concurrent use. Use NewLimiter; zero fields of the
@@ -41,43 +58,116 @@ import (
 type Limiter struct {
 	cfg LimiterConfig
 
-	mu         sync.Mutex
-	enabled    bool
-	rate       float64 // requests per second
-	tokens     float64
-	last       time.Time // last refill
-	lastRaise  time.Time
-	lastCut    time.Time
-	slots      []int // successes per slot, a ring over Window
-	slotStart  time.Time
-	slotIndex  int
-	firstStart time.Time // first success
-	firstTake  time.Time // first request
-	starting   bool      // between the first throttle and the second
-	throttled  time.Time // last throttle seen, counted or not
+	mu        sync.Mutex
+	enabled   bool
+	rate      float64 // requests per second
+	tokens    float64
+	last      time.Time // last refill
+	lastRaise time.Time
+	lastCut   time.Time
+	ring      [limiterSlots]counts // answers per slot over Window
+	slotStart time.Time
+	slotIndex int
+	firstOK   time.Time // first success
+	firstTake time.Time // first request
+	starting  bool      // climbing fast until the next throttle
+	throttled time.Time // last throttle seen, counted or not
+
+	confirmed bool      // the rate is the cause, until a quiet spell
+	holdUntil time.Time // not the rate: throttles ignored until then
+	hold      time.Duration
+	test      *cutTest // the cut being judged, if any
+	verdicts  Verdicts
+}
+
+type counts struct{ ok, refused, firstOK, firstRefused int }
+
+func (c counts) n() int       { return c.ok + c.refused }
+func (c counts) firstN() int  { return c.firstOK + c.firstRefused }
+func (c counts) retryOK() int { return c.ok - c.firstOK }
+func (c counts) retryN() int  { return c.n() - c.firstN() }
+
+func (c *counts) add(attempt int, ok bool) {
+	switch {
+	case ok && attempt <= 1:
+		c.ok++
+		c.firstOK++
+	case ok:
+		c.ok++
+	case attempt <= 1:
+		c.refused++
+		c.firstRefused++
+	default:
+		c.refused++
+	}
+}
+
+// cutTest is the evidence gathered on one cut made while the cause was
+// unknown: the answers before it and to requests sent after it.
+type cutTest struct {
+	at            time.Time
+	rateBefore    float64
+	enabledBefore bool
+	before        counts // answers in the window before the cut
+	spanBefore    time.Duration
+	after         counts // answers to requests sent after the cut
+	minFor        time.Duration
+}
+
+// Verdicts counts the judgements of a Limiter's cut tests.
+type Verdicts struct {
+	Rate      int // confirmed: the rate was the cause
+	Share     int // successes kept their share: not the rate
+	Undecided int // no verdict in TestFor: kept as the rate
 }
 
 // LimiterConfig holds the Limiter's settings; the zero value means defaults.
 type LimiterConfig struct {
-	Beta  float64 // factor applied on a throttle; default 0.85
+	Beta  float64 // factor applied on a cut; default 0.85
 	Alpha float64 // additive increase, requests/s per second; default 0.5
 	Gamma float64 // proportional increase per second; default 0.05
-	// StartGamma is the proportional increase per second between the first
-	// throttle and the second; default 0.5, never below Gamma.
+	// StartGamma is the proportional increase per second after a cut that
+	// ends a quiet spell, until the next throttle; default 0.5, never below
+	// Gamma.
 	StartGamma float64
 	// Quiet is how long without any throttle puts the Limiter back to its
-	// fast climb (StartGamma) until the next throttle; default 5s. After a
-	// storm of throttles has cut the rate to the floor, this is what brings
-	// a warm process back to full speed in seconds rather than minutes.
+	// fast climb, and forgets that the rate was confirmed as the cause;
+	// default 5s.
 	Quiet   time.Duration
 	MinRate float64       // floor, requests/s; default 1
 	Burst   float64       // tokens the bucket holds; default 1
 	Window  time.Duration // success-rate window; default 1s
+	// Hold is how long throttles are only backed off after a test found the
+	// rate was not their cause; it doubles on each such verdict in a row, up
+	// to MaxHold. Defaults 1s and 30s.
+	Hold, MaxHold time.Duration
+	// TestFor bounds a test: without a verdict by then the rate is taken as
+	// the cause; default 5s. TestMin is the least time a test lasts before
+	// it may find the rate was not the cause, so that other clients of the
+	// same server, throttled at the same moment and cutting too, are seen
+	// in its answers; default 500ms.
+	TestFor, TestMin time.Duration
+	// ColdAttempts is how many times in a row a request must be refused,
+	// before anything has succeeded, to count as evidence of the rate;
+	// default 4.
+	ColdAttempts int
 }
 
-const limiterSlots = 10
+const (
+	limiterSlots = 10
+	// evidence is the likelihood ratio a test needs for a verdict.
+	evidence = 100.0
+	// minAnswers is the fewest answers after a cut a verdict rests on.
+	minAnswers = 8
+	// rareShare is the share of throttles below which they are not worth
+	// a cut until the rate is known to be their cause.
+	rareShare = 0.1
+	// heavyShare is the share of throttles above which the rate is taken
+	// as their cause without a test.
+	heavyShare = 0.5
+)
 
-// NewLimiter returns a Limiter that does not limit until its first throttle.
+// NewLimiter returns a Limiter that does not limit until its first cut.
 func NewLimiter(cfg LimiterConfig) *Limiter {
 	if cfg.Beta <= 0 || cfg.Beta >= 1 {
 		cfg.Beta = 0.85
@@ -106,7 +196,22 @@ func NewLimiter(cfg LimiterConfig) *Limiter {
 	if cfg.Window <= 0 {
 		cfg.Window = time.Second
 	}
-	return &Limiter{cfg: cfg, slots: make([]int, limiterSlots)}
+	if cfg.Hold <= 0 {
+		cfg.Hold = time.Second
+	}
+	if cfg.MaxHold < cfg.Hold {
+		cfg.MaxHold = max(cfg.Hold, 30*time.Second)
+	}
+	if cfg.TestFor <= 0 {
+		cfg.TestFor = 5 * time.Second
+	}
+	if cfg.TestMin <= 0 {
+		cfg.TestMin = 500 * time.Millisecond
+	}
+	if cfg.ColdAttempts <= 0 {
+		cfg.ColdAttempts = 4
+	}
+	return &Limiter{cfg: cfg, hold: cfg.Hold}
 }
 
 // Take takes a send slot at now and returns 0 when the caller may send at
@@ -130,15 +235,65 @@ func (l *Limiter) Take(now time.Time) time.Duration {
 	return time.Duration(math.Ceil((1 - l.tokens) / l.rate * float64(time.Second)))
 }
 
-// Throttled records that a request sent at sentAt was throttled, seen at now.
-func (l *Limiter) Throttled(sentAt, now time.Time) {
+// Throttled records that a request sent at sentAt, the attempt-th attempt
+// of its call (from 1), was throttled, seen at now.
+func (l *Limiter) Throttled(sentAt, now time.Time, attempt int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.throttled = now
-	if l.enabled && sentAt.Before(l.lastCut) {
-		return // sent before the last decrease: already accounted for
+	l.advance(now)
+	l.ring[l.slotIndex].add(attempt, false)
+	if now.Sub(l.throttled) >= l.cfg.Quiet {
+		l.confirmed = false
 	}
-	l.starting = !l.enabled
+	l.throttled = now
+	l.observe(sentAt, now, attempt, false)
+	switch {
+	case now.Before(l.holdUntil):
+		return // not the rate, as tested: back off this request only
+	case l.enabled && sentAt.Before(l.lastCut):
+		return // sent before the last cut: already accounted for
+	case l.test != nil:
+		// A cut is being judged: cut again only while most requests sent
+		// since are refused (the cut fell short, whatever the verdict).
+		if a := l.test.after; a.n() >= minAnswers && float64(a.refused) >= heavyShare*float64(a.n()) {
+			l.cut(now)
+		}
+		return
+	}
+	win := l.window()
+	switch {
+	case win.firstOK == 0 && attempt < l.cfg.ColdAttempts:
+		// No new key got through on its first try lately: either
+		// everything is refused (then retries will be, and say so) or
+		// keys are refused on their first writes (hot keys) and get
+		// through on a retry. Until a retry is refused ColdAttempts times,
+		// it is each request's own backoff.
+		return
+	case win.firstOK == 0:
+		l.confirmed = true // refused again and again, nothing new admitted
+	case !l.confirmed:
+		if win.n() < minAnswers || float64(win.refused) < rareShare*float64(win.n()) {
+			// Too little seen to judge a cut by, or throttles too rare to
+			// be worth one: each request's backoff absorbs them.
+			return
+		}
+		if float64(win.refused) >= heavyShare*float64(win.n()) {
+			l.confirmed = true // most requests refused: slow down, no test
+			break
+		}
+		from := now.Add(-l.cfg.Window)
+		if l.firstTake.After(from) {
+			from = l.firstTake
+		}
+		l.test = &cutTest{at: now, rateBefore: l.rate, enabledBefore: l.enabled,
+			before: win, spanBefore: max(now.Sub(from), time.Millisecond), minFor: l.cfg.TestMin}
+	}
+	l.cut(now)
+}
+
+// cut lowers the rate to Beta × the success rate measured at now.
+func (l *Limiter) cut(now time.Time) {
+	l.starting = !l.enabled || now.Sub(l.lastCut) >= l.cfg.Quiet
 	measured := l.successRate(now)
 	if l.enabled {
 		l.refill(now)
@@ -154,12 +309,17 @@ func (l *Limiter) Throttled(sentAt, now time.Time) {
 	l.lastRaise = now
 }
 
-// Succeeded records a success at now.
-func (l *Limiter) Succeeded(now time.Time) {
+// Succeeded records that a request sent at sentAt, the attempt-th attempt
+// of its call, succeeded, seen at now.
+func (l *Limiter) Succeeded(sentAt, now time.Time, attempt int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.advance(now)
-	l.slots[l.slotIndex]++
+	l.ring[l.slotIndex].add(attempt, true)
+	if l.firstOK.IsZero() {
+		l.firstOK = now
+	}
+	l.observe(sentAt, now, attempt, true)
 	if !l.enabled {
 		return
 	}
@@ -177,12 +337,108 @@ func (l *Limiter) Succeeded(now time.Time) {
 	}
 }
 
+// observe adds an answer to the running test and judges it when the
+// evidence suffices.
+func (l *Limiter) observe(sentAt, now time.Time, attempt int, ok bool) {
+	t := l.test
+	if t == nil {
+		return
+	}
+	if !sentAt.Before(t.at) {
+		t.after.add(attempt, ok)
+	}
+	switch v := t.verdict(now); v {
+	case verdictRate:
+		l.verdicts.Rate++
+		l.confirmed, l.test, l.hold = true, nil, l.cfg.Hold
+	case verdictShare:
+		// Undo the cut and leave throttles to each request's backoff.
+		l.enabled, l.rate, l.test = t.enabledBefore, t.rateBefore, nil
+		l.tokens = l.cfg.Burst
+		l.notRate(now, &l.verdicts.Share)
+	default:
+		if now.Sub(t.at) >= l.cfg.TestFor {
+			l.verdicts.Undecided++
+			l.confirmed, l.test = true, nil
+		}
+	}
+}
+
+// notRate leaves throttles to each request's backoff for the hold, and
+// doubles the next hold.
+func (l *Limiter) notRate(now time.Time, count *int) {
+	*count++
+	l.holdUntil = now.Add(l.hold)
+	l.hold = min(2*l.hold, l.cfg.MaxHold)
+}
+
+// window sums the answers of the window.
+func (l *Limiter) window() counts {
+	var c counts
+	for _, s := range l.ring {
+		c.ok += s.ok
+		c.refused += s.refused
+		c.firstOK += s.firstOK
+		c.firstRefused += s.firstRefused
+	}
+	return c
+}
+
+type verdict int
+
+const (
+	undecided verdict = iota
+	verdictRate
+	verdictShare
+)
+
+// verdict weighs the answers since the cut. Given the successes before and
+// after it, a server that admits a steady rate puts them in proportion to
+// the time each period lasted; a fault striking a steady share of requests
+// puts them in proportion to the requests answered. The likelihood ratio of
+// the two, for the successes seen, decides once it passes evidence either
+// way. Apart from that, first attempts failing where retries succeed are
+// the mark of throttles per key.
+func (t *cutTest) verdict(now time.Time) verdict {
+	a, b := t.after, t.before
+	if a.n() < minAnswers {
+		return undecided
+	}
+	// The share of answers after the cut expected to be successes: the
+	// share each kind of attempt (first, retry) had before it, or, for a
+	// server admitting the rate it admitted before, that rate over what
+	// was sent (all of it when less was sent).
+	share := func(ok, n int) float64 { return (float64(ok) + 0.5) / (float64(n) + 1) }
+	n := float64(a.n())
+	pShare := (float64(a.firstN())*share(b.firstOK, b.firstN()) + float64(a.retryN())*share(b.retryOK(), b.retryN())) / n
+	pRate := float64(b.ok) / t.spanBefore.Seconds() * now.Sub(t.at).Seconds() / n
+	clamp := func(p float64) float64 { return min(max(p, 0.01), 0.99) }
+	pShare, pRate = clamp(pShare), clamp(pRate)
+	// Binomial log-likelihood ratio of the successes seen.
+	ok := float64(a.ok)
+	llr := ok*math.Log(pRate/pShare) + (n-ok)*math.Log((1-pRate)/(1-pShare))
+	switch {
+	case llr > math.Log(evidence):
+		return verdictRate
+	case llr < -math.Log(evidence) && now.Sub(t.at) >= t.minFor:
+		return verdictShare
+	}
+	return undecided
+}
+
 // Rate returns the current send rate in requests per second, and false when
-// the Limiter is not limiting yet.
+// the Limiter is not limiting.
 func (l *Limiter) Rate() (float64, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.rate, l.enabled
+}
+
+// Verdicts returns how the Limiter's tests of its cuts ended so far.
+func (l *Limiter) Verdicts() Verdicts {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.verdicts
 }
 
 func (l *Limiter) refill(now time.Time) {
@@ -192,23 +448,43 @@ func (l *Limiter) refill(now time.Time) {
 	}
 }
 
-// advance moves the ring of success slots forward to now.
+// advance moves the ring of answer slots forward to now.
 func (l *Limiter) advance(now time.Time) {
 	slot := l.cfg.Window / limiterSlots
-	if l.firstStart.IsZero() {
-		l.firstStart, l.slotStart = now, now
+	if l.slotStart.IsZero() {
+		l.slotStart = now
 		return
 	}
 	for n := 0; now.Sub(l.slotStart) >= slot; n++ {
 		if n >= limiterSlots {
-			clear(l.slots)
+			l.ring = [limiterSlots]counts{}
 			l.slotStart = now
 			break
 		}
 		l.slotStart = l.slotStart.Add(slot)
 		l.slotIndex = (l.slotIndex + 1) % limiterSlots
-		l.slots[l.slotIndex] = 0
+		l.ring[l.slotIndex] = counts{}
 	}
+}
+
+// answers returns the successes and the answers (successes and throttles)
+// in the window.
+func (l *Limiter) answers() (ok, n int) {
+	for _, c := range l.ring {
+		ok += c.ok
+		n += c.ok + c.refused
+	}
+	return ok, n
+}
+
+// span is the length of the window at now, shorter when since is more
+// recent, but at least one slot.
+func (l *Limiter) span(now, since time.Time) time.Duration {
+	span := l.cfg.Window
+	if d := now.Sub(since); !since.IsZero() && d < span {
+		span = max(d, l.cfg.Window/limiterSlots)
+	}
+	return span
 }
 
 // successRate is the rate of successes over the window ending at now (or
@@ -217,17 +493,10 @@ func (l *Limiter) advance(now time.Time) {
 // the first request, within the same bounds.
 func (l *Limiter) successRate(now time.Time) float64 {
 	l.advance(now)
-	total := 0
-	for _, n := range l.slots {
-		total += n
+	ok, _ := l.answers()
+	since := l.firstOK
+	if ok == 0 {
+		ok, since = 1, l.firstTake
 	}
-	since := l.firstStart
-	if total == 0 {
-		total, since = 1, l.firstTake
-	}
-	span := l.cfg.Window
-	if d := now.Sub(since); !since.IsZero() && d < span {
-		span = max(d, l.cfg.Window/limiterSlots)
-	}
-	return float64(total) / span.Seconds()
+	return float64(ok) / l.span(now, since).Seconds()
 }

@@ -38,8 +38,9 @@ type Policy struct {
 	RetryCost   int // 0: DefaultRetryCost
 	TimeoutCost int // 0: DefaultTimeoutCost
 
-	// Limiter, when set, paces every attempt of every call sharing it.
-	Limiter *Limiter
+	// Limiters, when set, paces every attempt of every call sharing it,
+	// with the Limiter of the call's scope (see DoScoped).
+	Limiters *Limiters
 
 	// For testing: nil means time.Now, a context-aware sleep and math/rand/v2.
 	Now   func() time.Time
@@ -55,31 +56,51 @@ type Retry struct {
 }
 
 // Do calls op until it succeeds, fails permanently or the policy says stop,
-// and returns the number of attempts and nil or an *Error.
-//
-// Do never waits past the deadline of ctx: when the backoff or the limiter's
-// wait would end after it, Do returns at once with Cause ErrDeadline. Each
-// attempt gets a context bounded by AttemptTimeout. Before each retry Do calls
-// notify, if not nil, from the calling goroutine.
+// and returns the number of attempts and nil or an *Error. It is DoScoped
+// with the scope "".
 func (p *Policy) Do(ctx context.Context, op func(ctx context.Context) error, notify func(Retry)) (int, error) {
-	attempts := 0
-	retried := false
+	return p.DoScoped(ctx, "", op, notify)
+}
+
+// DoScoped calls op until it succeeds, fails permanently or the policy says
+// stop, and returns the number of attempts and nil or an *Error. Its
+// attempts are paced by the Limiter of scope, which learns from their
+// answers: calls of one scope slow down together, other scopes not at all.
+//
+// DoScoped never waits past the deadline of ctx: when the backoff or the
+// limiter's wait would end after it, it returns at once with Cause
+// ErrDeadline. Each attempt gets a context bounded by AttemptTimeout. Before
+// each retry it calls notify, if not nil, from the calling goroutine.
+//
+// The Budget is charged for each retry and, when the call succeeds, refunded
+// what the call's retries took (one token for a call that needed none): a
+// call that got through cost the budget nothing, so only retries that do
+// not pay off (a server failing outright) drain it.
+func (p *Policy) DoScoped(ctx context.Context, scope string, op func(ctx context.Context) error, notify func(Retry)) (int, error) {
+	var lim *Limiter
+	if p.Limiters != nil {
+		lim = p.Limiters.Get(scope)
+	}
+	attempts, spent := 0, 0
 	for {
 		if err := context.Cause(ctx); err != nil {
 			return attempts, &Error{Attempts: attempts, Last: err, Cause: ErrCanceled}
 		}
-		sentAt, err := p.pace(ctx)
+		sentAt, err := p.pace(ctx, lim)
 		if err != nil {
 			return attempts, &Error{Attempts: attempts, Cause: err}
 		}
 		attempts++
 		err = p.attempt(ctx, op)
 		if err == nil {
-			p.succeeded(retried)
+			if lim != nil {
+				lim.Succeeded(sentAt, p.now(), attempts)
+			}
+			p.refund(spent)
 			return attempts, nil
 		}
-		if Throttle(err) && p.Limiter != nil {
-			p.Limiter.Throttled(sentAt, p.now())
+		if Throttle(err) && lim != nil {
+			lim.Throttled(sentAt, p.now(), attempts)
 		}
 		delay := FullJitter(p.baseDelay(), p.maxDelay(), attempts, p.rand())
 		var cause error
@@ -98,7 +119,7 @@ func (p *Policy) Do(ctx context.Context, op func(ctx context.Context) error, not
 		if cause != nil {
 			return attempts, &Error{Attempts: attempts, Last: err, Cause: cause}
 		}
-		retried = true
+		spent += p.cost(err)
 		if notify != nil {
 			notify(Retry{Attempt: attempts, Delay: delay, Err: err})
 		}
@@ -133,13 +154,13 @@ func (e *timeoutError) RetryableError() bool { return true }
 // pace waits for the limiter, never past the deadline, and returns when the
 // request may be sent. It asks the limiter again after each wait, so a rate
 // changed meanwhile applies at once.
-func (p *Policy) pace(ctx context.Context) (time.Time, error) {
+func (p *Policy) pace(ctx context.Context, lim *Limiter) (time.Time, error) {
 	for {
 		now := p.now()
-		if p.Limiter == nil {
+		if lim == nil {
 			return now, nil
 		}
-		wait := p.Limiter.Take(now)
+		wait := lim.Take(now)
 		if wait <= 0 {
 			return now, nil
 		}
@@ -152,17 +173,11 @@ func (p *Policy) pace(ctx context.Context) (time.Time, error) {
 	}
 }
 
-func (p *Policy) succeeded(retried bool) {
-	if p.Limiter != nil {
-		p.Limiter.Succeeded(p.now())
-	}
-	if p.Budget == nil {
-		return
-	}
-	if retried {
-		p.Budget.Refund(p.retryCost())
-	} else {
-		p.Budget.Refund(1)
+// refund gives the budget back what a successful call's retries took, or
+// one token for a call that needed none.
+func (p *Policy) refund(spent int) {
+	if p.Budget != nil {
+		p.Budget.Refund(max(1, spent))
 	}
 }
 

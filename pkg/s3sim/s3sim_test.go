@@ -76,3 +76,51 @@ func TestFaultsSeededRates(t *testing.T) {
 		t.Errorf("counts %v far from rates 20%% / 10%%", a)
 	}
 }
+
+func TestHotKeysRefuseTheFirstWritesOfEachKey(t *testing.T) {
+	h := NewHotKeys(http.HandlerFunc(ok), 2)
+	put := func(path string) int {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPut, path, strings.NewReader("x")))
+		return rec.Code
+	}
+	got := []int{put("/b/a"), put("/b/a"), put("/b/c"), put("/b/a"), put("/b/c"), put("/b/c")}
+	want := []int{503, 503, 503, 200, 503, 200}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("statuses %v; want %v", got, want)
+		}
+	}
+	if n := h.Throttled(); n != 4 {
+		t.Errorf("Throttled() = %d; want 4", n)
+	}
+}
+
+func TestThrottleSplitsAHotPrefix(t *testing.T) {
+	now := time.Unix(0, 0)
+	th := NewThrottle(http.HandlerFunc(ok), ThrottleConfig{Rate: 10, Burst: 1, SplitAfter: 2 * time.Second, MaxRate: 40,
+		Now: func() time.Time { return now }})
+	put := func() int {
+		rec := httptest.NewRecorder()
+		th.ServeHTTP(rec, httptest.NewRequest(http.MethodPut, "/b/p/k", strings.NewReader("x")))
+		return rec.Code
+	}
+	// Demand of 100/s against 10/s: after 2 s of refusals the rate doubles,
+	// after 2 more it doubles again, then stays at the ceiling.
+	admitted := map[int]int{}
+	for i := range 800 {
+		now = time.Unix(0, 0).Add(time.Duration(i) * 10 * time.Millisecond)
+		if put() == 200 {
+			admitted[i/200]++
+		}
+	}
+	if r, _ := th.RateOfPrefix("/b/p/"); r != 40 {
+		t.Errorf("rate after 8 s hot = %v; want the ceiling, 40", r)
+	}
+	if admitted[0] > 25 || admitted[3] < 70 {
+		t.Errorf("admitted per 2 s: %v; want about 20 at first and about 80 at the end", admitted)
+	}
+	if s := th.Stats().Splits; s != 2 {
+		t.Errorf("Splits = %d; want 2", s)
+	}
+}

@@ -12,6 +12,17 @@ import (
 type ThrottleConfig struct {
 	Rate  float64 // write requests per second per prefix
 	Burst int     // bucket size; 0: max(1, Rate/10)
+	// RateOf, when set, gives each prefix its own starting rate instead of
+	// Rate; a rate ≤ 0 leaves that prefix unlimited.
+	RateOf func(prefix string) float64
+	// SplitAfter, when positive, models S3 splitting a hot prefix: once a
+	// prefix has answered SlowDown continuously for SplitAfter (no gap of a
+	// second without a throttle), its rate and burst double, up to MaxRate.
+	// S3 documents that it scales a prefix that stays above its request
+	// rate, gradually, and answers 503s meanwhile
+	// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html).
+	SplitAfter time.Duration
+	MaxRate    float64 // ceiling of the splitting; 0: 16 × the starting rate
 	// Prefix maps a request path ("/bucket/key") to the partition it counts
 	// against. Nil: the bucket plus the key up to and including its last '/'.
 	Prefix func(path string) string
@@ -31,12 +42,15 @@ type Throttle struct {
 	mu      sync.Mutex
 	buckets map[string]*bucket
 
-	requests, throttled, admitted atomic.Int64
+	requests, throttled, admitted, splits atomic.Int64
 }
 
 type bucket struct {
-	tokens float64
-	last   time.Time
+	rate, burst float64
+	tokens      float64
+	last        time.Time
+	hotSince    time.Time // start of the current run of throttles; zero: none
+	lastRefusal time.Time
 }
 
 // ThrottleStats counts what a Throttle saw.
@@ -44,6 +58,7 @@ type ThrottleStats struct {
 	Requests  int64 // all requests
 	Throttled int64 // answered 503 SlowDown
 	Admitted  int64 // limited requests passed on
+	Splits    int64 // times a prefix's rate doubled (SplitAfter)
 }
 
 // NewThrottle returns a Throttle in front of next.
@@ -72,7 +87,7 @@ func PathPrefix(path string) string {
 // ServeHTTP admits r or answers SlowDown.
 func (t *Throttle) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	t.requests.Add(1)
-	if t.cfg.Rate > 0 && (isWrite(r) || t.cfg.Reads) {
+	if (t.cfg.Rate > 0 || t.cfg.RateOf != nil) && (isWrite(r) || t.cfg.Reads) {
 		if !t.take(t.cfg.Prefix(r.URL.Path)) {
 			t.throttled.Add(1)
 			SlowDown(w, r)
@@ -89,21 +104,61 @@ func (t *Throttle) take(prefix string) bool {
 	defer t.mu.Unlock()
 	b := t.buckets[prefix]
 	if b == nil {
-		b = &bucket{tokens: float64(t.cfg.Burst), last: now}
+		rate, burst := t.cfg.Rate, float64(t.cfg.Burst)
+		if t.cfg.RateOf != nil {
+			rate = t.cfg.RateOf(prefix)
+			burst = max(1, rate/10)
+		}
+		b = &bucket{rate: rate, burst: burst, tokens: burst, last: now}
 		t.buckets[prefix] = b
 	}
+	if b.rate <= 0 {
+		return true
+	}
 	if dt := now.Sub(b.last).Seconds(); dt > 0 {
-		b.tokens = min(float64(t.cfg.Burst), b.tokens+dt*t.cfg.Rate)
+		b.tokens = min(b.burst, b.tokens+dt*b.rate)
 		b.last = now
 	}
-	if b.tokens < 1 {
-		return false
+	if b.tokens >= 1 {
+		b.tokens--
+		if !b.hotSince.IsZero() && now.Sub(b.lastRefusal) > time.Second {
+			b.hotSince = time.Time{} // demand fell below capacity: no split
+		}
+		return true
 	}
-	b.tokens--
-	return true
+	if b.hotSince.IsZero() || now.Sub(b.lastRefusal) > time.Second {
+		b.hotSince = now
+	}
+	b.lastRefusal = now
+	if t.cfg.SplitAfter > 0 && now.Sub(b.hotSince) >= t.cfg.SplitAfter {
+		ceiling := t.cfg.MaxRate
+		if ceiling <= 0 {
+			ceiling = 16 * t.cfg.Rate
+		}
+		if b.rate < ceiling {
+			f := min(2, ceiling/b.rate)
+			b.rate *= f
+			b.burst *= f
+			t.splits.Add(1)
+		}
+		b.hotSince = now
+	}
+	return false
+}
+
+// RateOfPrefix returns the current rate of prefix (after any splits), and
+// false when the prefix has seen no limited request yet.
+func (t *Throttle) RateOfPrefix(prefix string) (float64, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	b, ok := t.buckets[prefix]
+	if !ok {
+		return 0, false
+	}
+	return b.rate, true
 }
 
 // Stats returns the counts so far.
 func (t *Throttle) Stats() ThrottleStats {
-	return ThrottleStats{Requests: t.requests.Load(), Throttled: t.throttled.Load(), Admitted: t.admitted.Load()}
+	return ThrottleStats{Requests: t.requests.Load(), Throttled: t.throttled.Load(), Admitted: t.admitted.Load(), Splits: t.splits.Load()}
 }

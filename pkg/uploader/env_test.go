@@ -66,18 +66,27 @@ func offlineAWS(t *testing.T) {
 // env holds extra environment for ConfigFromEnv.
 func newEnv(t *testing.T, script func(n int64, r *http.Request) s3sim.Fault, env map[string]string) *testEnv {
 	t.Helper()
+	return newEnvWith(t, func(next http.Handler) http.Handler {
+		return s3sim.NewFaults(next, s3sim.FaultConfig{Script: script, HangFor: 0})
+	}, env)
+}
+
+// newEnvWith starts the server with wrap (s3sim handlers) in front of the
+// in-memory S3; env as for newEnv.
+func newEnvWith(t *testing.T, wrap func(http.Handler) http.Handler, env map[string]string) *testEnv {
+	t.Helper()
 	offlineAWS(t)
 	mem, err := s3sim.NewMemory(testBucket)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := &testEnv{t: t, logs: &syncBuffer{}}
-	faults := s3sim.NewFaults(mem, s3sim.FaultConfig{Script: script, HangFor: 0})
+	front := wrap(mem)
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.mu.Lock()
 		e.requests = append(e.requests, r.Method+" "+strings.TrimPrefix(r.URL.Path, "/"+testBucket+"/"))
 		e.mu.Unlock()
-		faults.ServeHTTP(w, r)
+		front.ServeHTTP(w, r)
 	}))
 	t.Cleanup(e.srv.Close)
 

@@ -64,14 +64,7 @@ type Handler struct {
 // metrics as JSON lines on out (os.Stdout in Lambda).
 func New(cfg Config, client s3store.API, out io.Writer) *Handler {
 	logger := lambdalog.New(out, lambdalog.Level(cfg.LogLevel))
-	policy := &retry.Policy{
-		MaxAttempts:    cfg.MaxAttempts,
-		BaseDelay:      cfg.BaseDelay,
-		MaxDelay:       cfg.MaxDelay,
-		AttemptTimeout: cfg.AttemptTimeout,
-		Budget:         retry.NewBudget(orDefault(cfg.RetryBudget, DefaultRetryBudget)),
-		Limiter:        retry.NewLimiter(retry.LimiterConfig{}),
-	}
+	policy := NewPolicy(cfg)
 	var storeOpts []s3store.Option
 	if cfg.ChecksumWhenReq {
 		// No flexible checksum is sent then: keep the body verified by S3.
@@ -89,6 +82,21 @@ func New(cfg Config, client s3store.API, out io.Writer) *Handler {
 		},
 		out:    out,
 		logger: logger,
+	}
+}
+
+// NewPolicy returns the function's retry policy for cfg: capped
+// exponential backoff with full jitter, the attempt timeout, a retry budget
+// shared by every upload of the process, and a send-rate limiter per key
+// prefix (at most retry.DefaultMaxScopes of them).
+func NewPolicy(cfg Config) *retry.Policy {
+	return &retry.Policy{
+		MaxAttempts:    cfg.MaxAttempts,
+		BaseDelay:      cfg.BaseDelay,
+		MaxDelay:       cfg.MaxDelay,
+		AttemptTimeout: cfg.AttemptTimeout,
+		Budget:         retry.NewBudget(orDefault(cfg.RetryBudget, DefaultRetryBudget)),
+		Limiters:       retry.NewLimiters(retry.LimiterConfig{}, 0),
 	}
 }
 

@@ -39,6 +39,9 @@ type options struct {
 	overheadObjects int
 	overheadRepeats int
 	coldRuns        int
+	matrixRepeats   int
+	matrixRows      map[string]bool
+	matrixScale     float64
 	only            map[string]bool
 	out, charts     string
 }
@@ -65,7 +68,10 @@ func parse() (options, error) {
 	fs.IntVar(&o.overheadObjects, "overhead-objects", 4000, "no-throttle scenario: objects per run")
 	fs.IntVar(&o.overheadRepeats, "overhead-repeats", 3, "no-throttle scenario: runs")
 	fs.IntVar(&o.coldRuns, "cold-runs", 5, "cold starts per function")
-	only := fs.String("only", "main,hard,shard,overhead,cold", "parts to run, comma-separated")
+	fs.IntVar(&o.matrixRepeats, "matrix-repeats", 3, "runs per strategy of each row of the scenario matrix")
+	rows := fs.String("matrix-rows", "", "rows of the scenario matrix to run, comma-separated IDs (empty: all)")
+	fs.Float64Var(&o.matrixScale, "matrix-scale", 1, "scenario matrix: factor on every row's object count")
+	only := fs.String("only", "matrix,shard,overhead,cold", "parts to run, comma-separated: matrix,main,hard,shard,overhead,cold")
 	fs.StringVar(&o.out, "out", "BENCHMARKS.md", "report file; empty: none")
 	fs.StringVar(&o.charts, "charts", "pkg/bench/charts", "folder of the chart PNGs; empty: none")
 	flag.Parse()
@@ -93,6 +99,12 @@ func parse() (options, error) {
 	for p := range strings.SplitSeq(*only, ",") {
 		o.only[strings.TrimSpace(p)] = true
 	}
+	if *rows != "" {
+		o.matrixRows = map[string]bool{}
+		for r := range strings.SplitSeq(*rows, ",") {
+			o.matrixRows[strings.TrimSpace(r)] = true
+		}
+	}
 	if *hardInstances <= 0 {
 		delete(o.only, "hard")
 	}
@@ -117,6 +129,21 @@ func run() error {
 	}
 	begin := time.Now()
 
+	if o.only["matrix"] {
+		var rows []bench.Row
+		for _, r := range bench.MatrixRows(o.matrixScale) {
+			if o.matrixRows == nil || o.matrixRows[r.ID] {
+				rows = append(rows, r)
+			}
+		}
+		if rep.Matrix, err = bench.RunMatrix(ctx, rows, bench.Strategies(), o.matrixRepeats, func(s string) { progress("%s", s) }); err != nil {
+			return err
+		}
+		fmt.Printf("\n## Scenario matrix\n\n")
+		if err := bench.WriteMatrix(os.Stdout, rep.Matrix); err != nil {
+			return err
+		}
+	}
 	if o.only["main"] {
 		if rep.MainSums, err = compare(ctx, o.main, o.repeats); err != nil {
 			return err
@@ -248,6 +275,25 @@ func charts(o options, rep *bench.Report) error {
 		rep.Charts = append(rep.Charts, bench.Chart{Path: filepath.ToSlash(rel), Caption: caption})
 		progress("wrote %s", file)
 		return nil
+	}
+	if len(rep.Matrix) > 0 {
+		title := "Throughput relative to the best strategy of each row"
+		if err := add("matrix.png", title, func(f string) error { return bench.MatrixChart(f, title, rep.Matrix) }); err != nil {
+			return err
+		}
+		for _, rr := range rep.Matrix {
+			if rr.Row.ID != "bucket-8" {
+				continue
+			}
+			title := "Objects stored over time: " + rr.Row.Name
+			if err := add("stored.png", title, func(f string) error { return bench.StoredChart(f, title, rr.Sums) }); err != nil {
+				return err
+			}
+			title2 := "Requests sent per second: " + rr.Row.Name
+			if err := add("requests.png", title2, func(f string) error { return bench.RequestsChart(f, title2, rr.Sums) }); err != nil {
+				return err
+			}
+		}
 	}
 	if len(rep.MainSums) > 0 {
 		title := fmt.Sprintf("Objects stored over time: %d instances, one prefix at %.0f PUT/s", o.main.Instances, o.main.Sim.Rate)

@@ -1,0 +1,246 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+)
+
+// Row is one picture of S3 in the scenario matrix.
+type Row struct {
+	ID, Name string
+	Scenario Scenario
+	// Alone, when set, is the same row's unthrottled prefix on its own:
+	// the speed that prefix should keep (AlonePrefix names it).
+	Alone       *Scenario
+	AlonePrefix string
+}
+
+// MatrixRows returns the matrix: token buckets met by 8, 16 and 64
+// instances; a prefix S3 is splitting; random SlowDown; throttles per key;
+// two prefixes, one hot; a token bucket with 500s and dropped connections.
+// scale multiplies the object counts (1 for make bench; a test uses less).
+func MatrixRows(scale float64) []Row {
+	n := func(objects int) int { return max(40, int(math.Round(float64(objects)*scale))) }
+	const tick = 250 * time.Millisecond
+	cut := 45 * time.Second
+	rows := []Row{
+		{ID: "bucket-8", Name: "token bucket: 8 instances, 400 PUT/s",
+			Scenario: Scenario{Objects: n(4000), Instances: 8, Sim: SimConfig{Rate: 400, Burst: 40, Tick: tick}}},
+		{ID: "bucket-16", Name: "token bucket: 16 instances, 200 PUT/s",
+			Scenario: Scenario{Objects: n(3000), Instances: 16, Sim: SimConfig{Rate: 200, Burst: 20, Tick: tick}}},
+		{ID: "bucket-64", Name: "token bucket: 64 instances, 100 PUT/s",
+			Scenario: Scenario{Objects: n(2000), Instances: 64, Sim: SimConfig{Rate: 100, Burst: 10, Tick: tick}}},
+		{ID: "split", Name: "prefix splitting: 100 PUT/s, doubling after 2 s hot, up to 1600",
+			Scenario: Scenario{Objects: n(6000), Instances: 8, Sim: SimConfig{Rate: 100, Burst: 10, SplitAfter: 2 * time.Second, MaxRate: 1600, Tick: tick}}},
+		{ID: "random-5", Name: "random SlowDown on 5 % of PUTs, no rate limit",
+			Scenario: Scenario{Objects: n(4000), Instances: 8, Sim: SimConfig{SlowDownRate: 0.05, Seed: 5, Tick: tick}}},
+		{ID: "random-20", Name: "random SlowDown on 20 % of PUTs, no rate limit",
+			Scenario: Scenario{Objects: n(4000), Instances: 8, Sim: SimConfig{SlowDownRate: 0.20, Seed: 20, Tick: tick}}},
+		{ID: "hotkey-1", Name: "per key: the first PUT of every key refused",
+			Scenario: Scenario{Objects: n(2000), Instances: 8, Sim: SimConfig{HotKeyFirst: 1, Tick: tick}}},
+		{ID: "hotkey-3", Name: "per key: the first 3 PUTs of every key refused",
+			Scenario: Scenario{Objects: n(2000), Instances: 8, Sim: SimConfig{HotKeyFirst: 3, Tick: tick}}},
+		{ID: "two-prefix", Name: "two prefixes: p00 at 100 PUT/s (5 % of keys), p01 unlimited",
+			Scenario: Scenario{Objects: n(4000), Instances: 8, Prefixes: 2, Shares: []int{5, 95},
+				Sim: SimConfig{PrefixRates: []float64{100, 0}, Tick: tick}},
+			Alone:       &Scenario{Objects: n(3800), Instances: 8, Prefixes: 2, Shares: []int{0, 100}, Sim: SimConfig{Tick: tick}},
+			AlonePrefix: "p01"},
+		{ID: "bucket-faults", Name: "token bucket 400 PUT/s, 8 instances, 2 % 500s, 1 % connection resets",
+			Scenario: Scenario{Objects: n(4000), Instances: 8, Sim: SimConfig{Rate: 400, Burst: 40, ErrorRate: 0.02, ResetRate: 0.01, Seed: 3, Tick: tick}}},
+	}
+	for i := range rows {
+		rows[i].Scenario.Cutoff = cut
+	}
+	return rows
+}
+
+// RowResult is every strategy's runs of one row.
+type RowResult struct {
+	Row  Row
+	Sums []Summary
+	// Alone holds this project's runs of Row.Alone.
+	Alone []Result
+}
+
+// RunMatrix runs every strategy through every row, repeats times,
+// interleaved; progress, if not nil, gets one line per run.
+func RunMatrix(ctx context.Context, rows []Row, strategies []Strategy, repeats int, progress func(string)) ([]RowResult, error) {
+	out := make([]RowResult, len(rows))
+	for i, row := range rows {
+		out[i].Row = row
+		out[i].Sums = make([]Summary, len(strategies))
+		for j, st := range strategies {
+			out[i].Sums[j].Strategy = st.Name
+		}
+	}
+	for rep := range repeats {
+		for i, row := range rows {
+			for j, st := range strategies {
+				r, err := Run(ctx, row.Scenario, st)
+				if err != nil {
+					return nil, fmt.Errorf("%s, %s: %w", row.ID, st.Name, err)
+				}
+				out[i].Sums[j].Runs = append(out[i].Sums[j].Runs, r)
+				if progress != nil {
+					progress(fmt.Sprintf("%-13s run %d/%d %-36s stored %5d gave up %5d, requests %6d, waste %.3f, %5.1f s, %6.0f objects/s",
+						row.ID, rep+1, repeats, st.Name+":", r.Stored, r.GaveUp, r.Requests, r.Waste(), r.Wall.Seconds(), r.Throughput()))
+				}
+			}
+			if row.Alone != nil {
+				r, err := Run(ctx, *row.Alone, Project())
+				if err != nil {
+					return nil, fmt.Errorf("%s alone: %w", row.ID, err)
+				}
+				out[i].Alone = append(out[i].Alone, r)
+			}
+		}
+	}
+	return out, nil
+}
+
+// Best returns the strategy of the row with the highest median throughput
+// among those other than except (and no retry) that gave nothing up in any
+// run; when every one gave something up, among all of them.
+func (rr RowResult) Best(except string) (Summary, float64) {
+	var best Summary
+	bestT := -1.0
+	for _, clean := range []bool{true, false} {
+		for _, s := range rr.Sums {
+			if s.Strategy == except || s.Strategy == NoRetry().Name {
+				continue
+			}
+			if clean && statOf(s.Runs, func(r Result) float64 { return float64(r.GaveUp) }).hi > 0 {
+				continue
+			}
+			if t := statOf(s.Runs, Result.Throughput).med; t > bestT {
+				best, bestT = s, t
+			}
+		}
+		if bestT >= 0 {
+			break
+		}
+	}
+	return best, bestT
+}
+
+// Relative is strategy name's median throughput over the best of the row's
+// strategies (name included, no retry excluded, among those that gave
+// nothing up where any did not).
+func (rr RowResult) Relative(name string) float64 {
+	s, ok := find(rr.Sums, name)
+	if !ok {
+		return 0
+	}
+	_, best := rr.Best("")
+	if best <= 0 {
+		return 0
+	}
+	return statOf(s.Runs, Result.Throughput).med / best
+}
+
+// AloneRatio is the unthrottled prefix's throughput in this project's runs
+// of the row over its throughput alone (medians).
+func (rr RowResult) AloneRatio() (mixed, alone float64) {
+	p, ok := find(rr.Sums, Project().Name)
+	if !ok || len(rr.Alone) == 0 {
+		return 0, 0
+	}
+	pfx := rr.Row.AlonePrefix
+	mixed = statOf(p.Runs, func(r Result) float64 { return r.Prefixes[pfx].Throughput() }).med
+	alone = statOf(rr.Alone, func(r Result) float64 { return r.Prefixes[pfx].Throughput() }).med
+	return mixed, alone
+}
+
+// WriteMatrix writes one table per row: stored, gave up, requests, waste,
+// wall, throughput relative to the row's best, p99.
+func WriteMatrix(w io.Writer, results []RowResult) error {
+	var b strings.Builder
+	for _, rr := range results {
+		sc := rr.Row.Scenario.withDefaults()
+		fmt.Fprintf(&b, "### %s\n\n%d objects of %d B, %d instance(s) × %s uploads in flight, SQS batches of %d; %d run(s).\n\n",
+			rr.Row.Name, sc.Objects, sc.Size, sc.Instances, concurrencyText(sc.Concurrency), sc.BatchSize, len(rr.Sums[0].Runs))
+		b.WriteString("| strategy | stored | gave up | requests | waste | wall s | objects/s | × best | p99 ms |\n")
+		b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		_, best := rr.Best("")
+		for _, s := range rr.Sums {
+			r := s.Runs
+			rel := "–"
+			if best > 0 {
+				rel = fmt.Sprintf("%.2f", statOf(r, Result.Throughput).med/best)
+			}
+			name := s.Strategy
+			if name == Project().Name {
+				name = "**" + name + "**"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", name,
+				statOf(r, func(r Result) float64 { return float64(r.Stored) }).format("%.0f"),
+				statOf(r, func(r Result) float64 { return float64(r.GaveUp) }).format("%.0f"),
+				statOf(r, func(r Result) float64 { return float64(r.Requests) }).format("%.0f"),
+				statOf(r, Result.Waste).format("%.3f"),
+				statOf(r, func(r Result) float64 { return secs(r.Wall) }).format("%.1f"),
+				statOf(r, Result.Throughput).format("%.0f"),
+				rel,
+				statOf(r, func(r Result) float64 { return float64(r.P99.Milliseconds()) }).format("%.0f"))
+		}
+		if rr.Row.Alone != nil {
+			mixed, alone := rr.AloneRatio()
+			fmt.Fprintf(&b, "\nThis project, prefix %s: %.0f objects/s here, %.0f objects/s alone (%.2f ×).\n", rr.Row.AlonePrefix, mixed, alone, mixed/alone)
+		}
+		b.WriteString("\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// MatrixTargets checks the matrix targets and returns one line per target,
+// each starting with "met" or "MISSED".
+func MatrixTargets(results []RowResult) []string {
+	var out []string
+	check := func(ok bool, format string, args ...any) {
+		mark := "met"
+		if !ok {
+			mark = "MISSED"
+		}
+		out = append(out, mark+": "+fmt.Sprintf(format, args...))
+	}
+	name := Project().Name
+	for _, rr := range results {
+		p, ok := find(rr.Sums, name)
+		if !ok {
+			continue
+		}
+		best, bestT := rr.Best(name)
+		mine := statOf(p.Runs, Result.Throughput).med
+		check(mine >= 0.9*bestT, "%s: throughput %.0f objects/s ≥ 0.9 × the best other (%s, %.0f): %.2f ×",
+			rr.Row.ID, mine, best.Strategy, bestT, mine/bestT)
+		anyClean := false
+		for _, s := range rr.Sums {
+			if s.Strategy != name && s.Strategy != NoRetry().Name && statOf(s.Runs, func(r Result) float64 { return float64(r.GaveUp) }).hi == 0 {
+				anyClean = true
+			}
+		}
+		if anyClean {
+			gave := statOf(p.Runs, func(r Result) float64 { return float64(r.GaveUp) }).hi
+			check(gave == 0, "%s: nothing given up, as another strategy managed: at most %.0f in any run", rr.Row.ID, gave)
+		}
+		eff := statOf(p.Runs, Result.Efficiency).med
+		waste := statOf(p.Runs, Result.Waste).med
+		switch rr.Row.ID {
+		case "bucket-8":
+			check(eff >= 0.95 && waste <= 0.05, "%s: efficiency %.3f ≥ 0.95, waste %.3f ≤ 0.05", rr.Row.ID, eff, waste)
+		case "bucket-16":
+			check(eff >= 0.95 && waste <= 0.08, "%s: efficiency %.3f ≥ 0.95, waste %.3f ≤ 0.08", rr.Row.ID, eff, waste)
+		case "bucket-64":
+			check(eff >= 0.9 && waste <= 0.15, "%s: efficiency %.3f ≥ 0.9, waste %.3f ≤ 0.15", rr.Row.ID, eff, waste)
+		}
+		if rr.Row.Alone != nil {
+			mixed, alone := rr.AloneRatio()
+			check(mixed >= 0.9*alone, "%s: prefix %s at %.0f objects/s, ≥ 0.9 × its %.0f alone: %.2f ×", rr.Row.ID, rr.Row.AlonePrefix, mixed, alone, mixed/alone)
+		}
+	}
+	return out
+}

@@ -1,0 +1,163 @@
+package retry
+
+import (
+	"math/rand/v2"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// server answers a request sent at t, the attempt-th of its call: true for
+// a success.
+type server func(t time.Time, call, attempt int) bool
+
+// drive plays calls through l on a virtual clock: c callers, each making
+// calls one after another, each attempt paced by l and answered by srv 5ms
+// later; a refused attempt is retried at once (backoff plays no part
+// here). It returns the calls completed in d and the requests sent.
+func drive(l *Limiter, srv server, c int, d time.Duration) (calls, requests int) {
+	t0 := time.Unix(1000, 0)
+	type caller struct {
+		next    time.Time
+		call    int
+		attempt int
+	}
+	cs := make([]caller, c)
+	seq := 0
+	for i := range cs {
+		cs[i] = caller{next: t0, call: seq, attempt: 1}
+		seq++
+	}
+	const latency = 5 * time.Millisecond
+	for {
+		// The caller due first goes next.
+		k := 0
+		for i := range cs {
+			if cs[i].next.Before(cs[k].next) {
+				k = i
+			}
+		}
+		cl := &cs[k]
+		if cl.next.Sub(t0) >= d {
+			return calls, requests
+		}
+		if wait := l.Take(cl.next); wait > 0 {
+			cl.next = cl.next.Add(wait)
+			continue
+		}
+		sent := cl.next
+		requests++
+		done := sent.Add(latency)
+		if srv(sent, cl.call, cl.attempt) {
+			l.Succeeded(sent, done, cl.attempt)
+			calls++
+			cl.call, cl.attempt = seq, 1
+			seq++
+		} else {
+			l.Throttled(sent, done, cl.attempt)
+			cl.attempt++
+		}
+		cl.next = done
+	}
+}
+
+func TestLimiterLeavesHotKeysToBackoff(t *testing.T) {
+	for _, first := range []int{1, 3} {
+		l := NewLimiter(LimiterConfig{})
+		// The first `first` writes of every key are refused, at any rate.
+		srv := func(_ time.Time, _, attempt int) bool { return attempt > first }
+		calls, _ := drive(l, srv, 8, 10*time.Second)
+		if _, on := l.Rate(); on {
+			t.Errorf("first %d writes per key refused: limiter limiting; want it left to each key's backoff", first)
+		}
+		// Unlimited: 8 callers × (first+1) round trips of 5ms per call.
+		if want := int(10 * time.Second / (time.Duration(first+1) * 5 * time.Millisecond) * 8 * 9 / 10); calls < want {
+			t.Errorf("first %d writes per key refused: %d calls in 10s; want at least %d", first, calls, want)
+		}
+	}
+}
+
+func TestLimiterUndoesCutsForRandomThrottles(t *testing.T) {
+	for _, share := range []float64{0.05, 0.2} {
+		l := NewLimiter(LimiterConfig{})
+		rng := rand.New(rand.NewPCG(1, 2))
+		srv := func(time.Time, int, int) bool { return rng.Float64() >= share }
+		calls, _ := drive(l, srv, 8, 30*time.Second)
+		// Unlimited, 8 callers at 5ms a request: 1600 requests/s, of
+		// which (1 − share) succeed.
+		ideal := 30 * 1600 * (1 - share)
+		if float64(calls) < 0.85*ideal {
+			t.Errorf("%.0f %% refused at random: %d calls in 30s; want at least 0.85 × %.0f (verdicts %+v)", 100*share, calls, ideal, l.Verdicts())
+		}
+		if r, on := l.Rate(); on && r < 100 {
+			t.Errorf("%.0f %% refused at random: limiting at %.1f/s; want no limit or far above the floor", 100*share, r)
+		}
+	}
+}
+
+func TestLimiterFindsATokenBucket(t *testing.T) {
+	// 8 callers able to send 1600/s against a server admitting 200/s.
+	const rate = 200.0
+	tokens, last := 20.0, time.Time{}
+	srv := func(at time.Time, _, _ int) bool {
+		if !last.IsZero() {
+			tokens = min(20, tokens+at.Sub(last).Seconds()*rate)
+		}
+		last = at
+		if tokens >= 1 {
+			tokens--
+			return true
+		}
+		return false
+	}
+	l := NewLimiter(LimiterConfig{})
+	calls, requests := drive(l, srv, 8, 30*time.Second)
+	if got := float64(calls) / 30; got < 0.9*rate {
+		t.Errorf("token bucket at %.0f/s: %.0f calls/s; want at least 0.9 × the rate", rate, got)
+	}
+	if waste := float64(requests-calls) / float64(calls); waste > 0.1 {
+		t.Errorf("token bucket at %.0f/s: waste %.3f (%d requests for %d calls); want ≤ 0.1 (verdicts %+v)", rate, waste, requests, calls, l.Verdicts())
+	}
+	if v := l.Verdicts(); v.Share > v.Rate+v.Undecided {
+		t.Errorf("token bucket: verdicts %+v; want mostly the rate", v)
+	}
+}
+
+func TestLimitersBoundedAndSeparate(t *testing.T) {
+	set := NewLimiters(LimiterConfig{}, 100)
+	now := time.Unix(0, 0)
+	hot := set.Get("hot/")
+	for range 20 {
+		hot.Succeeded(now, now, 1)
+	}
+	for i := range 20 {
+		hot.Throttled(now, now.Add(time.Duration(i)*time.Millisecond), 1)
+	}
+	if _, on := hot.Rate(); !on {
+		t.Fatal("a prefix refusing most requests is not limited")
+	}
+	if _, on := set.Get("cold/").Rate(); on {
+		t.Error("throttles of one prefix limit another")
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for i := range 10000 {
+		l := set.Get("p" + strconv.Itoa(i) + "/")
+		l.Succeeded(now, now, 1)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if n := set.Len(); n != 100 {
+		t.Errorf("after 10000 prefixes the set holds %d; want its bound, 100", n)
+	}
+	if grown := int64(after.HeapAlloc) - int64(before.HeapAlloc); grown > 1<<20 {
+		t.Errorf("heap grew %d bytes for a set bounded at 100 prefixes; want under 1 MiB", grown)
+	}
+	// The least recently used went first: "hot/" is forgotten and starts
+	// fresh, unlimited.
+	if _, on := set.Get("hot/").Rate(); on {
+		t.Error("an evicted prefix came back with its old limit; want a fresh limiter")
+	}
+}
