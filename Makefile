@@ -109,10 +109,12 @@ demo: moto-check cdk rie
 	$(GO) run ./infra/demo $(DEMO_ARGS)
 
 # ---- benchmark (pkg/bench) ---------------------------------------------------
-# The same throttled workload for no retry, the SDK's retry modes and this
-# project's handler; sharding, handler overhead and cold start (under the
-# emulator). Prints the tables, writes BENCHMARKS.md and pkg/bench/charts/*.png.
-# About 6 minutes on 2 cores. Flags: make bench BENCH_ARGS="-repeats 5 -rate 200"
+# A matrix of pictures of S3 (token buckets met by 8, 16 and 64 instances, a
+# prefix being split, random SlowDown, hot keys, two prefixes, 500s and resets)
+# through no retry, the SDK's retry modes, plain backoff and this project's
+# handler; sharding, handler overhead and cold start (under the emulator).
+# Prints the tables, writes BENCHMARKS.md and pkg/bench/charts/*.png.
+# About 40 minutes on 2 cores. Flags: make bench BENCH_ARGS="-matrix-repeats 1"
 # (go run ./pkg/bench/cmd/bench -h lists them).
 BENCH_ARGS ?=
 bench: rie

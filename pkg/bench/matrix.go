@@ -26,7 +26,7 @@ type Row struct {
 func MatrixRows(scale float64) []Row {
 	n := func(objects int) int { return max(40, int(math.Round(float64(objects)*scale))) }
 	const tick = 250 * time.Millisecond
-	cut := 45 * time.Second
+	cut := 20 * time.Second
 	rows := []Row{
 		{ID: "bucket-8", Name: "token bucket: 8 instances, 400 PUT/s",
 			Scenario: Scenario{Objects: n(4000), Instances: 8, Sim: SimConfig{Rate: 400, Burst: 40, Tick: tick}}},

@@ -87,19 +87,25 @@ func SDK(name string, retryer func() aws.Retryer) Strategy {
 		if err != nil {
 			return nil, err
 		}
-		p := &batch.Processor{
-			Store:       s3store.New(client, cfg.Bucket),
-			Policy:      &retry.Policy{MaxAttempts: 1},
-			Prefix:      cfg.KeyPrefix,
-			Concurrency: cfg.Concurrency,
-			Margin:      cfg.DeadlineMargin,
-			Logger:      slog.New(slog.DiscardHandler),
-		}
-		return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-			resp, _, err := p.Handle(ctx, ev)
-			return resp, err
-		}, nil
+		return processor(cfg, client, &retry.Policy{MaxAttempts: 1}), nil
 	}}
+}
+
+// processor is the function's batch processor and conditional put with
+// policy doing the retrying, as a HandlerFunc.
+func processor(cfg uploader.Config, client *s3.Client, policy *retry.Policy) HandlerFunc {
+	p := &batch.Processor{
+		Store:       s3store.New(client, cfg.Bucket),
+		Policy:      policy,
+		Prefix:      cfg.KeyPrefix,
+		Concurrency: cfg.Concurrency,
+		Margin:      cfg.DeadlineMargin,
+		Logger:      slog.New(slog.DiscardHandler),
+	}
+	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+		resp, _, err := p.Handle(ctx, ev)
+		return resp, err
+	}
 }
 
 // NoRetry makes one attempt per record.
@@ -139,18 +145,7 @@ func Plain() Strategy {
 		}
 		pol := uploader.NewPolicy(cfg)
 		pol.Limiters = nil
-		p := &batch.Processor{
-			Store:       s3store.New(client, cfg.Bucket),
-			Policy:      pol,
-			Prefix:      cfg.KeyPrefix,
-			Concurrency: cfg.Concurrency,
-			Margin:      cfg.DeadlineMargin,
-			Logger:      slog.New(slog.DiscardHandler),
-		}
-		return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-			resp, _, err := p.Handle(ctx, ev)
-			return resp, err
-		}, nil
+		return processor(cfg, client, pol), nil
 	}}
 }
 
