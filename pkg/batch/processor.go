@@ -111,7 +111,7 @@ func (p *Processor) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSE
 
 	// Workers take whole groups, so a FIFO group runs in order in one worker.
 	var wg sync.WaitGroup
-	for _, group := range groups(ev.Records, fifo) {
+	for _, group := range p.interleave(ev.Records, groups(ev.Records, fifo)) {
 		wg.Add(1)
 		p.submit(func() {
 			defer wg.Done()
@@ -295,6 +295,38 @@ func groups(recs []events.SQSMessage, fifo bool) [][]int {
 			out = append(out, nil)
 		}
 		out[k] = append(out[k], i)
+	}
+	return out
+}
+
+// interleave orders the groups round-robin by the retry scope of their
+// first record, keeping the order within each scope: a prefix whose sends
+// are paced does not take every upload slot while records of other
+// prefixes wait behind it.
+func (p *Processor) interleave(recs []events.SQSMessage, gs [][]int) [][]int {
+	if len(gs) < 2 {
+		return gs
+	}
+	var order []string
+	byScope := make(map[string][][]int)
+	for _, g := range gs {
+		sc := p.scope(p.keyOf(recs[g[0]]))
+		if _, ok := byScope[sc]; !ok {
+			order = append(order, sc)
+		}
+		byScope[sc] = append(byScope[sc], g)
+	}
+	if len(order) < 2 {
+		return gs
+	}
+	out := make([][]int, 0, len(gs))
+	for len(out) < len(gs) {
+		for _, sc := range order {
+			if q := byScope[sc]; len(q) > 0 {
+				out = append(out, q[0])
+				byScope[sc] = q[1:]
+			}
+		}
 	}
 	return out
 }
