@@ -113,7 +113,7 @@ func (rr RowResult) Best(except string) (Summary, float64) {
 			if s.Strategy == except || s.Strategy == NoRetry().Name {
 				continue
 			}
-			if clean && statOf(s.Runs, func(r Result) float64 { return float64(r.GaveUp) }).hi > 0 {
+			if clean && mostGivenUp(s.Runs) > 0 {
 				continue
 			}
 			if t := statOf(s.Runs, Result.Throughput).med; t > bestT {
@@ -219,12 +219,12 @@ func MatrixTargets(results []RowResult) []string {
 			rr.Row.ID, mine, best.Strategy, bestT, mine/bestT)
 		anyClean := false
 		for _, s := range rr.Sums {
-			if s.Strategy != name && s.Strategy != NoRetry().Name && statOf(s.Runs, func(r Result) float64 { return float64(r.GaveUp) }).hi == 0 {
+			if s.Strategy != name && s.Strategy != NoRetry().Name && mostGivenUp(s.Runs) == 0 {
 				anyClean = true
 			}
 		}
 		if anyClean {
-			gave := statOf(p.Runs, func(r Result) float64 { return float64(r.GaveUp) }).hi
+			gave := mostGivenUp(p.Runs)
 			check(gave == 0, "%s: nothing given up, as another strategy managed: at most %.0f in any run", rr.Row.ID, gave)
 		}
 		eff := statOf(p.Runs, Result.Efficiency).med

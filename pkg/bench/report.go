@@ -76,7 +76,7 @@ func (r *Report) Targets() []string {
 	if p, ok := find(r.MainSums, Project().Name); ok {
 		eff := statOf(p.Runs, Result.Efficiency).med
 		waste := statOf(p.Runs, Result.Waste).med
-		gave := statOf(p.Runs, func(r Result) float64 { return float64(r.GaveUp) }).hi
+		gave := mostGivenUp(p.Runs)
 		lost := statOf(p.Runs, func(r Result) float64 { return float64(r.Lost) }).hi
 		check(eff >= 0.95, "efficiency ≥ 0.95 with %d instances: %.3f (median)", r.Main.withDefaults().Instances, eff)
 		check(waste <= 0.05, "waste ≤ 0.05: %.3f (median)", waste)

@@ -130,10 +130,11 @@ func account(sc Scenario, name string, msgs []events.SQSMessage, keyOf map[strin
 	return r
 }
 
-// prefixOf returns the pNN segment of a benchmark key.
-func prefixOf(key string) string {
-	for seg := range strings.SplitSeq(key, "/") {
-		if len(seg) == 3 && seg[0] == 'p' {
+// prefixOf returns the pNN segment of a benchmark key or partition path
+// (the first segment of 'p' and digits), or "" without one.
+func prefixOf(path string) string {
+	for seg := range strings.SplitSeq(path, "/") {
+		if len(seg) >= 2 && seg[0] == 'p' && strings.Trim(seg[1:], "0123456789") == "" {
 			return seg
 		}
 	}

@@ -87,11 +87,10 @@ func StartSim(cfg SimConfig) (*Sim, error) {
 	}, nil
 }
 
-// prefixIndex reads NN from a partition path ending in "/pNN/".
+// prefixIndex reads NN from the pNN segment of a partition path.
 func prefixIndex(prefix string) (int, bool) {
-	seg := strings.TrimSuffix(prefix, "/")
-	seg = seg[strings.LastIndexByte(seg, '/')+1:]
-	if len(seg) < 2 || seg[0] != 'p' {
+	seg := prefixOf(prefix)
+	if seg == "" {
 		return 0, false
 	}
 	n, err := strconv.Atoi(seg[1:])

@@ -43,6 +43,11 @@ func statOf(runs []Result, f func(Result) float64) stat {
 	return statOfValues(v)
 }
 
+// mostGivenUp is the most records given up in any of the runs.
+func mostGivenUp(runs []Result) float64 {
+	return statOf(runs, func(r Result) float64 { return float64(r.GaveUp) }).hi
+}
+
 func statOfValues(v []float64) stat {
 	v = slices.Clone(v)
 	slices.Sort(v)

@@ -111,7 +111,6 @@ type cutTest struct {
 	before        counts // answers in the window before the cut
 	spanBefore    time.Duration
 	after         counts // answers to requests sent after the cut
-	minFor        time.Duration
 }
 
 // Verdicts counts the judgements of a Limiter's cut tests.
@@ -286,7 +285,7 @@ func (l *Limiter) Throttled(sentAt, now time.Time, attempt int) {
 			from = l.firstTake
 		}
 		l.test = &cutTest{at: now, rateBefore: l.rate, enabledBefore: l.enabled,
-			before: win, spanBefore: max(now.Sub(from), time.Millisecond), minFor: l.cfg.TestMin}
+			before: win, spanBefore: max(now.Sub(from), time.Millisecond)}
 	}
 	l.cut(now)
 }
@@ -347,7 +346,11 @@ func (l *Limiter) observe(sentAt, now time.Time, attempt int, ok bool) {
 	if !sentAt.Before(t.at) {
 		t.after.add(attempt, ok)
 	}
-	switch v := t.verdict(now); v {
+	v := t.verdict(now)
+	if v == verdictShare && now.Sub(t.at) < l.cfg.TestMin {
+		v = undecided // too soon to rule the rate out
+	}
+	switch v {
 	case verdictRate:
 		l.verdicts.Rate++
 		l.confirmed, l.test, l.hold = true, nil, l.cfg.Hold
@@ -355,21 +358,15 @@ func (l *Limiter) observe(sentAt, now time.Time, attempt int, ok bool) {
 		// Undo the cut and leave throttles to each request's backoff.
 		l.enabled, l.rate, l.test = t.enabledBefore, t.rateBefore, nil
 		l.tokens = l.cfg.Burst
-		l.notRate(now, &l.verdicts.Share)
+		l.verdicts.Share++
+		l.holdUntil = now.Add(l.hold)
+		l.hold = min(2*l.hold, l.cfg.MaxHold)
 	default:
 		if now.Sub(t.at) >= l.cfg.TestFor {
 			l.verdicts.Undecided++
 			l.confirmed, l.test = true, nil
 		}
 	}
-}
-
-// notRate leaves throttles to each request's backoff for the hold, and
-// doubles the next hold.
-func (l *Limiter) notRate(now time.Time, count *int) {
-	*count++
-	l.holdUntil = now.Add(l.hold)
-	l.hold = min(2*l.hold, l.cfg.MaxHold)
 }
 
 // window sums the answers of the window.
@@ -397,8 +394,7 @@ const (
 // the time each period lasted; a fault striking a steady share of requests
 // puts them in proportion to the requests answered. The likelihood ratio of
 // the two, for the successes seen, decides once it passes evidence either
-// way. Apart from that, first attempts failing where retries succeed are
-// the mark of throttles per key.
+// way.
 func (t *cutTest) verdict(now time.Time) verdict {
 	a, b := t.after, t.before
 	if a.n() < minAnswers {
@@ -420,7 +416,7 @@ func (t *cutTest) verdict(now time.Time) verdict {
 	switch {
 	case llr > math.Log(evidence):
 		return verdictRate
-	case llr < -math.Log(evidence) && now.Sub(t.at) >= t.minFor:
+	case llr < -math.Log(evidence):
 		return verdictShare
 	}
 	return undecided
@@ -467,16 +463,6 @@ func (l *Limiter) advance(now time.Time) {
 	}
 }
 
-// answers returns the successes and the answers (successes and throttles)
-// in the window.
-func (l *Limiter) answers() (ok, n int) {
-	for _, c := range l.ring {
-		ok += c.ok
-		n += c.ok + c.refused
-	}
-	return ok, n
-}
-
 // span is the length of the window at now, shorter when since is more
 // recent, but at least one slot.
 func (l *Limiter) span(now, since time.Time) time.Duration {
@@ -493,7 +479,7 @@ func (l *Limiter) span(now, since time.Time) time.Duration {
 // the first request, within the same bounds.
 func (l *Limiter) successRate(now time.Time) float64 {
 	l.advance(now)
-	ok, _ := l.answers()
+	ok := l.window().ok
 	since := l.firstOK
 	if ok == 0 {
 		ok, since = 1, l.firstTake

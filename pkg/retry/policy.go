@@ -103,6 +103,7 @@ func (p *Policy) DoScoped(ctx context.Context, scope string, op func(ctx context
 			lim.Throttled(sentAt, p.now(), attempts)
 		}
 		delay := FullJitter(p.baseDelay(), p.maxDelay(), attempts, p.rand())
+		cost := p.cost(err)
 		var cause error
 		switch {
 		case ctx.Err() != nil:
@@ -113,13 +114,13 @@ func (p *Policy) DoScoped(ctx context.Context, scope string, op func(ctx context
 			cause = ErrAttempts
 		case p.pastDeadline(ctx, delay):
 			cause = ErrDeadline
-		case p.Budget != nil && !p.Budget.Take(p.cost(err)):
+		case p.Budget != nil && !p.Budget.Take(cost):
 			cause = ErrBudget
 		}
 		if cause != nil {
 			return attempts, &Error{Attempts: attempts, Last: err, Cause: cause}
 		}
-		spent += p.cost(err)
+		spent += cost
 		if notify != nil {
 			notify(Retry{Attempt: attempts, Delay: delay, Err: err})
 		}

@@ -49,7 +49,7 @@ type bucket struct {
 	rate, burst float64
 	tokens      float64
 	last        time.Time
-	hotSince    time.Time // start of the current run of throttles; zero: none
+	hotSince    time.Time // start of the current run of throttles; zero: none yet
 	lastRefusal time.Time
 }
 
@@ -121,13 +121,10 @@ func (t *Throttle) take(prefix string) bool {
 	}
 	if b.tokens >= 1 {
 		b.tokens--
-		if !b.hotSince.IsZero() && now.Sub(b.lastRefusal) > time.Second {
-			b.hotSince = time.Time{} // demand fell below capacity: no split
-		}
 		return true
 	}
 	if b.hotSince.IsZero() || now.Sub(b.lastRefusal) > time.Second {
-		b.hotSince = now
+		b.hotSince = now // a new run of throttles: demand fell below capacity in between
 	}
 	b.lastRefusal = now
 	if t.cfg.SplitAfter > 0 && now.Sub(b.hotSince) >= t.cfg.SplitAfter {
