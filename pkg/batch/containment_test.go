@@ -2,6 +2,7 @@ package batch
 
 import (
 	"path"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -9,35 +10,50 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 )
 
-// FuzzKeyContainment checks, for any KEY_PREFIX and any key attribute, that
-// a key Parse accepts stays inside the prefix even for a reader that resolves
-// "." and ".." segments the way a file system or a URL path does: the key,
-// cleaned, still starts with the cleaned prefix. Its seeds are in
-// testdata/fuzz/FuzzKeyContainment, grown from the bad-input corpus.
+// FuzzKeyContainment checks, for any KEY_PREFIX, any KEY_TEMPLATE that
+// NewKeyTemplate accepts and any inputs it reads (the key attribute, a
+// message attribute, the FIFO group, the send time), that a key Parse
+// accepts stays inside the prefix even for a reader that resolves "." and
+// ".." segments the way a file system or a URL path does: the key, cleaned,
+// still starts with the cleaned prefix. It also stays within S3's key
+// length. Its seeds are in testdata/fuzz/FuzzKeyContainment, grown from the
+// bad-input corpus.
 func FuzzKeyContainment(f *testing.F) {
-	f.Add("uploads/", "a/b.txt")
-	f.Add("uploads/", "../x")
-	f.Add("", "../x")
-	f.Add("tenant-a/in/", "..//..//x")
-	f.Fuzz(func(t *testing.T, prefix, key string) {
+	f.Add("uploads/", "{key}", "a/b.txt", "t", "g", int64(1796180645678))
+	f.Add("uploads/", "{key}", "../x", "t", "g", int64(0))
+	f.Add("", "{key}", "../x", "t", "g", int64(0))
+	f.Add("tenant-a/in/", "{key}", "..//..//x", "t", "g", int64(0))
+	f.Add("uploads/", "{attr:tenant}/{key}", "k", "..", "g", int64(0))
+	f.Add("uploads/", "{attr:tenant}{key}", "k", "a/", "g", int64(0))
+	f.Add("uploads/", "{group}/{shard:16}/{messageId}", "k", "t", "../../x", int64(0))
+	f.Add("uploads/", "{sent:2006/01/02}/{key}", "../x", "t", "g", int64(-1))
+	f.Fuzz(func(t *testing.T, prefix, tmplText, key, attr, group string, sent int64) {
 		if !strings.HasSuffix(prefix, "/") || strings.HasPrefix(prefix, "/") || !utf8.ValidString(prefix) ||
 			strings.Contains(prefix, "//") || ValidateKey("", strings.TrimSuffix(prefix, "/")) != nil {
 			return // KEY_PREFIX is the operator's: a clean relative path ending in '/'
 		}
-		v := key
-		rec := events.SQSMessage{MessageId: "m", MessageAttributes: map[string]events.SQSMessageAttribute{
-			AttrKey: {DataType: "String", StringValue: &v},
-		}}
-		it, err := Parse(rec, prefix)
+		tmpl, err := NewKeyTemplate(tmplText)
+		if err != nil {
+			return // refused at init: the function never starts with it
+		}
+		k, a := key, attr
+		rec := events.SQSMessage{MessageId: "m",
+			Attributes: map[string]string{"SentTimestamp": strconv.FormatInt(sent, 10), "MessageGroupId": group},
+			MessageAttributes: map[string]events.SQSMessageAttribute{
+				AttrKey:  {DataType: "String", StringValue: &k},
+				"tenant": {DataType: "String", StringValue: &a},
+			}}
+		it, err := ParseWith(rec, prefix, tmpl)
 		if err != nil {
 			return
 		}
-		if !strings.HasPrefix(it.Key, prefix) {
-			t.Fatalf("Parse(prefix %q, key %q) = %q: outside the prefix", prefix, key, it.Key)
+		if !strings.HasPrefix(it.Key, prefix) || len(it.Key) > MaxKeyLen {
+			t.Fatalf("Parse(prefix %q, template %q, key %q, attr %q, group %q) = %q: outside the prefix or too long", prefix, tmplText, key, attr, group, it.Key)
 		}
 		cleanPrefix := path.Clean("/"+prefix) + "/"
 		if cleaned := path.Clean("/" + it.Key); !strings.HasPrefix(cleaned+"/", cleanPrefix) {
-			t.Fatalf("Parse(prefix %q, key %q) = %q, which resolves to %q: outside %q", prefix, key, it.Key, cleaned, cleanPrefix)
+			t.Fatalf("Parse(prefix %q, template %q, key %q, attr %q, group %q) = %q, which resolves to %q: outside %q",
+				prefix, tmplText, key, attr, group, it.Key, cleaned, cleanPrefix)
 		}
 	})
 }

@@ -3,8 +3,10 @@
 //
 // Each record becomes one object: its payload is the message body byte for
 // byte (base64-decoded first when the message attribute content-encoding is
-// "base64"), its key is the prefix plus the message attribute key, or plus
-// the message ID when there is none. Records upload in parallel, bounded;
+// "base64"), its key is the prefix plus its KeyTemplate rendered (by
+// default the message attribute key, or the message ID when there is none;
+// see KeyTemplate for {sent:LAYOUT}, {shard:N} and the other placeholders).
+// Records upload in parallel, bounded;
 // records of one FIFO message group upload in order, and once one fails the
 // group's later records are reported failed without being tried.
 //

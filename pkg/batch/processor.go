@@ -49,6 +49,9 @@ type Processor struct {
 	// of that scope paces its uploads. Nil: Prefix, the key up to and
 	// including its last '/', as S3 limits each prefix on its own.
 	Scope func(key string) string
+	// KeyTemplate names each record's object under Prefix; nil:
+	// DefaultKeyTemplate (the key attribute, else the message ID).
+	KeyTemplate *KeyTemplate
 
 	// The workers live as long as the Processor, as a warm Lambda process
 	// does: started on first use, they keep the stacks they grew through the
@@ -175,7 +178,7 @@ type counters struct {
 
 // one stores one record and reports whether it is done.
 func (p *Processor) one(ctx, logCtx context.Context, rec events.SQSMessage, c *counters) bool {
-	it, err := Parse(rec, p.Prefix)
+	it, err := ParseWith(rec, p.Prefix, p.KeyTemplate)
 	if err != nil {
 		p.logFailure(logCtx, rec, it.Key, ErrorCode(err), "", err.Error())
 		return false
@@ -238,7 +241,7 @@ func (p *Processor) logFailure(ctx context.Context, rec events.SQSMessage, key, 
 // attributes are invalid; for log lines of records that are not tried. It
 // does not decode the body.
 func (p *Processor) keyOf(rec events.SQSMessage) string {
-	key, err := parseKey(rec, p.Prefix)
+	key, err := p.KeyTemplate.Key(rec, p.Prefix)
 	if err != nil {
 		return ""
 	}

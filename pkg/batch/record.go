@@ -44,14 +44,19 @@ func inputErr(reason, format string, args ...any) *InputError {
 	return &InputError{Reason: reason, Detail: fmt.Sprintf(format, args...)}
 }
 
-// Parse turns an SQS record into an Item under prefix, or returns an
-// *InputError naming what is wrong with it.
+// Parse turns an SQS record into an Item under prefix, named by
+// DefaultKeyTemplate, or returns an *InputError naming what is wrong with it.
 func Parse(rec events.SQSMessage, prefix string) (Item, error) {
+	return ParseWith(rec, prefix, nil)
+}
+
+// ParseWith is Parse with the key named by tmpl (nil: DefaultKeyTemplate).
+func ParseWith(rec events.SQSMessage, prefix string, tmpl *KeyTemplate) (Item, error) {
 	it := Item{MessageID: rec.MessageId, Group: rec.Attributes["MessageGroupId"]}
 	if rec.MessageId == "" {
 		return it, inputErr("MissingMessageId", "record has no messageId")
 	}
-	key, err := parseKey(rec, prefix)
+	key, err := tmpl.Key(rec, prefix)
 	if err != nil {
 		return it, err
 	}
@@ -87,28 +92,6 @@ func Parse(rec events.SQSMessage, prefix string) (Item, error) {
 		return it, inputErr("UnsupportedContentEncoding", "content-encoding %q is not supported (use base64 or none)", truncate(enc, 64))
 	}
 	return it, nil
-}
-
-// parseKey returns the key of rec under prefix: prefix + the key attribute,
-// or prefix + the message ID when there is none. It reads only attributes,
-// never the body.
-func parseKey(rec events.SQSMessage, prefix string) (string, error) {
-	name := rec.MessageId
-	if a, ok := rec.MessageAttributes[AttrKey]; ok {
-		s, err := stringAttr(AttrKey, a)
-		if err != nil {
-			return "", err
-		}
-		if err := ValidateKey(prefix, s); err != nil {
-			return "", err
-		}
-		name = s
-	}
-	key := prefix + name
-	if len(key) > MaxKeyLen {
-		return "", inputErr("InvalidKey", "key is %d bytes, over S3's limit of %d", len(key), MaxKeyLen)
-	}
-	return key, nil
 }
 
 func stringAttr(name string, a events.SQSMessageAttribute) (string, error) {

@@ -6,13 +6,18 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/s3uploader/s3uploader/pkg/batch"
 )
 
 // Config is the function's configuration, read from its environment by
 // ConfigFromEnv. The zero value of each field but Bucket means its default.
 type Config struct {
-	Bucket           string        // BUCKET_NAME, required
-	KeyPrefix        string        // KEY_PREFIX, default "uploads/"
+	Bucket    string // BUCKET_NAME, required
+	KeyPrefix string // KEY_PREFIX, default "uploads/"
+	// KeyTemplate names each object under KeyPrefix (KEY_TEMPLATE); nil:
+	// batch.DefaultKeyTemplate, the key attribute or else the message ID.
+	KeyTemplate      *batch.KeyTemplate
 	UsePathStyle     bool          // S3_USE_PATH_STYLE, for local S3-compatible endpoints
 	ChecksumWhenReq  bool          // S3_CHECKSUM=when_required: no flexible checksum (CRC32) unless S3 requires one; Content-MD5 is sent instead
 	MaxAttempts      int           // RETRY_MAX_ATTEMPTS, default 8 (first attempt included)
@@ -58,6 +63,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if v, ok := lookup(getenv, "KEY_PREFIX"); ok {
 		c.KeyPrefix = v
 	}
+	if v, ok := lookup(getenv, "KEY_TEMPLATE"); ok {
+		t, err := ParseKeyTemplate(v)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		c.KeyTemplate = t
+	}
 	if v, ok := lookup(getenv, "METRICS_NAMESPACE"); ok {
 		c.MetricsNamespace = v
 	}
@@ -92,10 +104,25 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if len(c.KeyPrefix) > 512 {
 		errs = append(errs, fmt.Errorf("KEY_PREFIX is %d bytes: at most 512", len(c.KeyPrefix)))
 	}
+	if n := c.KeyTemplate.FixedLen(); c.KeyTemplate != nil && len(c.KeyPrefix)+n > batch.MaxKeyLen {
+		errs = append(errs, fmt.Errorf("KEY_TEMPLATE=%q: its %d bytes of fixed text after KEY_PREFIX's %d are over S3's key limit of %d",
+			c.KeyTemplate, n, len(c.KeyPrefix), batch.MaxKeyLen))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return c, fmt.Errorf("configuration: %w", err)
 	}
 	return c, nil
+}
+
+// ParseKeyTemplate reads a KEY_TEMPLATE value; its error names the variable
+// and the problem, as the function's init reports it. The CDK app checks
+// the keyTemplate setting with it, so the synth fails with the same words.
+func ParseKeyTemplate(v string) (*batch.KeyTemplate, error) {
+	t, err := batch.NewKeyTemplate(v)
+	if err != nil {
+		return nil, fmt.Errorf("KEY_TEMPLATE=%q: %w", v, err)
+	}
+	return t, nil
 }
 
 func lookup(getenv func(string) string, name string) (string, bool) {

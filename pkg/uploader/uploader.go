@@ -76,6 +76,7 @@ func New(cfg Config, client s3store.API, out io.Writer) *Handler {
 			Store:       s3store.New(client, cfg.Bucket, storeOpts...),
 			Policy:      policy,
 			Prefix:      cfg.KeyPrefix,
+			KeyTemplate: cfg.KeyTemplate,
 			Concurrency: cfg.Concurrency,
 			Margin:      cfg.DeadlineMargin,
 			Logger:      logger,
