@@ -105,15 +105,18 @@ func TestSynthRejectsBadSettings(t *testing.T) {
 	start := time.Now()
 	out, err := runTool(t, 5*time.Minute, repoRoot, toolEnv(t), cli, "synth", "--no-notices",
 		"-o", filepath.Join(t.TempDir(), "cdk.out"),
-		"-c", "maxReceiveCount=3", "-c", "functionTimeout=30s", "-c", "visibilityTimeout=60s")
+		"-c", "maxReceiveCount=3", "-c", "functionTimeout=30s", "-c", "visibilityTimeout=60s",
+		"-c", "keyTemplate={sent:%Y/%m/%d}/{key}")
 	t.Logf("cdk synth with bad settings: %s", time.Since(start).Round(time.Millisecond))
 	if err == nil {
-		t.Fatalf("cdk synth -c maxReceiveCount=3 -c visibilityTimeout=60s succeeded; want it to fail. Output:\n%s", out)
+		t.Fatalf("cdk synth -c maxReceiveCount=3 -c visibilityTimeout=60s -c keyTemplate=... succeeded; want it to fail. Output:\n%s", out)
 	}
 	for _, want := range []string{
 		"invalid settings",
 		`context "maxReceiveCount" = 3: want 5 to 1000`,
 		`context "visibilityTimeout" = 1m0s: must be at least 6 × functionTimeout (30s) + maxBatchingWindow (0s) = 3m0s`,
+		// The words of the function's own init error (functions/uploader's test).
+		`context "keyTemplate" = {sent:%Y/%m/%d}/{key}: KEY_TEMPLATE="{sent:%Y/%m/%d}/{key}": {sent:%Y/%m/%d} looks like a strftime layout, which is not supported`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("cdk synth output lacks %q. Output:\n%s", want, out)

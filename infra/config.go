@@ -26,6 +26,7 @@ type Config struct {
 	Versioned bool   // context "versioned"
 
 	KeyPrefix              string // context "keyPrefix": where objects go; the IAM policy is limited to it
+	KeyTemplate            string // context "keyTemplate": the function's KEY_TEMPLATE, each key under KeyPrefix
 	AccessLogRetentionDays int    // context "accessLogRetentionDays": expiry of S3 server access logs
 
 	FunctionTimeout     time.Duration // context "functionTimeout"
@@ -59,6 +60,7 @@ type Config struct {
 const (
 	defaultStackName        = "S3Uploader"
 	defaultKeyPrefix        = "uploads/"
+	defaultKeyTemplate      = "{key}"
 	defaultMetricsNamespace = "S3Uploader"
 )
 
@@ -69,6 +71,7 @@ func DefaultConfig() Config {
 		Arch:                   "arm64",
 		Versioned:              true,
 		KeyPrefix:              defaultKeyPrefix,
+		KeyTemplate:            defaultKeyTemplate,
 		AccessLogRetentionDays: 90,
 		FunctionTimeout:        30 * time.Second,
 		MemorySize:             256,
@@ -116,7 +119,7 @@ var functionEnvKnobs = map[string]struct {
 func settingKeys() []string {
 	keys := []string{
 		"stackName", "arch", "local", "dev", "kms", "versioned",
-		"keyPrefix", "accessLogRetentionDays",
+		"keyPrefix", "keyTemplate", "accessLogRetentionDays",
 		"functionTimeout", "memorySize", "applicationLogLevel", "systemLogLevel", "logRetentionDays",
 		"batchSize", "maxBatchingWindow", "maxConcurrency", "maxReceiveCount", "visibilityTimeout",
 		"oldestMessageAlarm", "alarmTopicArn", "metricsNamespace",
@@ -222,6 +225,7 @@ func ConfigFromContext(lookup func(key string) any, all []string) (Config, error
 	boolean("kms", &c.KMS)
 	boolean("versioned", &c.Versioned)
 	str("keyPrefix", &c.KeyPrefix)
+	str("keyTemplate", &c.KeyTemplate)
 	integer("accessLogRetentionDays", &c.AccessLogRetentionDays, 1, 3650, "")
 	duration("functionTimeout", &c.FunctionTimeout, time.Second, 900*time.Second)
 	integer("memorySize", &c.MemorySize, 128, 10240, " MB")
@@ -288,6 +292,11 @@ func (c Config) validate() []error {
 	if c.KeyPrefix == "" || strings.HasPrefix(c.KeyPrefix, "/") || strings.ContainsAny(c.KeyPrefix, "*?$") || len(c.KeyPrefix) > 512 {
 		bad("keyPrefix", c.KeyPrefix, `want a non-empty S3 key prefix such as "uploads/", not starting with "/", without "*", "?" or "$"`)
 	}
+	// The function's own reader, so the synth fails with the words its
+	// init would fail with.
+	if _, err := uploader.ParseKeyTemplate(c.KeyTemplate); err != nil {
+		bad("keyTemplate", c.KeyTemplate, "%v", err)
+	}
 	if !slices.Contains([]string{"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"}, c.ApplicationLogLevel) {
 		bad("applicationLogLevel", c.ApplicationLogLevel, "want TRACE, DEBUG, INFO, WARN, ERROR or FATAL")
 	}
@@ -335,7 +344,8 @@ func (c Config) validate() []error {
 	// Last, the function's own reading of the environment the stack gives it
 	// (ranges, combinations): what would fail its cold start fails the synth.
 	if len(errs) == 0 {
-		env := map[string]string{"BUCKET_NAME": "synth-check", "KEY_PREFIX": c.KeyPrefix, "METRICS_NAMESPACE": c.MetricsNamespace}
+		env := map[string]string{"BUCKET_NAME": "synth-check", "KEY_PREFIX": c.KeyPrefix, "KEY_TEMPLATE": c.KeyTemplate,
+			"METRICS_NAMESPACE": c.MetricsNamespace}
 		for k, v := range c.FunctionEnv {
 			env[k] = v
 		}

@@ -54,12 +54,13 @@ func TestConfigFromContextOverrides(t *testing.T) {
 		"-c strings": {
 			ctx: map[string]any{"arch": "x86_64", "dev": "true", "kms": "1", "versioned": "false", "batchSize": "100",
 				"maxBatchingWindow": "5s", "functionTimeout": "1m", "maxReceiveCount": "8", "maxConcurrency": "20",
-				"logRetentionDays": "14", "keyPrefix": "in/", "oldestMessageAlarm": "10m"},
+				"logRetentionDays": "14", "keyPrefix": "in/", "oldestMessageAlarm": "10m", "keyTemplate": "{sent:2006/01/02}/{shard:16}/{key}"},
 			check: func(c Config) bool {
 				return c.Arch == "x86_64" && c.Dev && c.KMS && !c.Versioned && c.BatchSize == 100 &&
 					c.MaxBatchingWindow == 5*time.Second && c.FunctionTimeout == time.Minute && c.MaxReceiveCount == 8 &&
 					c.MaxConcurrency == 20 && c.LogRetentionDays == 14 && c.KeyPrefix == "in/" &&
-					c.VisibilityTimeout == 365*time.Second && c.OldestMessageAlarm == 10*time.Minute
+					c.VisibilityTimeout == 365*time.Second && c.OldestMessageAlarm == 10*time.Minute &&
+					c.KeyTemplate == "{sent:2006/01/02}/{shard:16}/{key}"
 			},
 		},
 		"cdk.json types": {
@@ -126,8 +127,18 @@ func TestConfigFromContextRejects(t *testing.T) {
 		"retention":        {ctx: map[string]any{"logRetentionDays": "31"}, want: []string{"retention periods: 1, 3, 5, 7, 14, 30"}},
 		"key prefix":       {ctx: map[string]any{"keyPrefix": "uploads/*"}, want: []string{`context "keyPrefix"`}},
 		"empty key prefix": {ctx: map[string]any{"keyPrefix": ""}, want: []string{`context "keyPrefix"`}},
-		"typo":             {ctx: map[string]any{"batchsize": "10"}, want: []string{`context "batchsize": unknown setting`}},
-		"checksum":         {ctx: map[string]any{"s3Checksum": "always"}, want: []string{"want one of when_supported, when_required"}},
+		"key template placeholder": {ctx: map[string]any{"keyTemplate": "{date}/{key}"},
+			want: []string{`context "keyTemplate" = {date}/{key}: KEY_TEMPLATE="{date}/{key}": unknown placeholder {date}`}},
+		"key template strftime": {ctx: map[string]any{"keyTemplate": "{sent:%Y}/{key}"},
+			want: []string{`context "keyTemplate"`, "strftime", "Go's reference time"}},
+		"key template never unique": {ctx: map[string]any{"keyTemplate": "{sent:2006}/{shard:8}"},
+			want: []string{`context "keyTemplate"`, "neither {key} nor {messageId}"}},
+		"key template leaves the prefix": {ctx: map[string]any{"keyTemplate": "../{key}"},
+			want: []string{`context "keyTemplate"`, `".." segment`}},
+		"key template too long with the prefix": {ctx: map[string]any{"keyPrefix": strings.Repeat("p", 511) + "/", "keyTemplate": strings.Repeat("t", 600) + "{key}"},
+			want: []string{"function environment from context", "KEY_TEMPLATE", "over S3's key limit of 1024"}},
+		"typo":     {ctx: map[string]any{"batchsize": "10"}, want: []string{`context "batchsize": unknown setting`}},
+		"checksum": {ctx: map[string]any{"s3Checksum": "always"}, want: []string{"want one of when_supported, when_required"}},
 		"attempt timeout not below function timeout": {
 			ctx: map[string]any{"attemptTimeout": "30s"}, want: []string{`context "attemptTimeout" = 30s: must be shorter than functionTimeout`},
 		},

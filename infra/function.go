@@ -92,12 +92,14 @@ func newUploaderFunction(stack awscdk.Stack, cfg Config, removal awscdk.RemovalP
 }
 
 // functionEnvironment is the function's environment: the bucket, the prefix
-// (the IAM policy is scoped to it) and the metrics namespace (the dashboard
-// reads it) always; the optional knobs only when context sets them.
+// (the IAM policy is scoped to it), the key template (rendered under the
+// prefix) and the metrics namespace (the dashboard reads it) always; the
+// optional knobs only when context sets them.
 func functionEnvironment(cfg Config, bucketName string) *map[string]*string {
 	env := map[string]*string{
 		"BUCKET_NAME":       jsii.String(bucketName),
 		"KEY_PREFIX":        jsii.String(cfg.KeyPrefix),
+		"KEY_TEMPLATE":      jsii.String(cfg.KeyTemplate),
 		"METRICS_NAMESPACE": jsii.String(cfg.MetricsNamespace),
 	}
 	for k, v := range cfg.FunctionEnv {

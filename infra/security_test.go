@@ -24,6 +24,8 @@ func TestLeastPrivilege(t *testing.T) {
 		"kms":        {"kms": "true"},
 		"prefix":     {"keyPrefix": "in/tenant-a/"},
 		"kms+prefix": {"kms": "true", "keyPrefix": "x/"},
+		// The template renders under the prefix: the grant stays <bucket>/<keyPrefix>*.
+		"template": {"keyPrefix": "in/", "keyTemplate": "{attr:tenant}/{sent:2006/01/02/15}/{shard:16}/{group}/{key}"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			s := synthOnce(t, overrides)

@@ -229,6 +229,7 @@ func TestFunction(t *testing.T) {
 			"Environment": obj{"Variables": assertions.Match_ObjectEquals(&obj{
 				"BUCKET_NAME":       ref(s.id(t, "Uploads")),
 				"KEY_PREFIX":        "uploads/",
+				"KEY_TEMPLATE":      "{key}",
 				"METRICS_NAMESPACE": "S3Uploader",
 			})},
 		})
@@ -239,7 +240,7 @@ func TestFunction(t *testing.T) {
 	})
 	t.Run("context overrides", func(t *testing.T) {
 		s := synthOnce(t, map[string]any{
-			"arch": "x86_64", "functionTimeout": "1m", "memorySize": "512", "keyPrefix": "in/",
+			"arch": "x86_64", "functionTimeout": "1m", "memorySize": "512", "keyPrefix": "in/", "keyTemplate": "{attr:tenant}/{sent:2006/01/02}/{key}",
 			"applicationLogLevel": "DEBUG", "systemLogLevel": "WARN", "logRetentionDays": "7", "metricsNamespace": "Uploads/Test",
 			"retryMaxAttempts": "7", "retryBaseDelay": "50ms", "retryMaxDelay": "5s", "attemptTimeout": "3s",
 			"uploadConcurrency": "16", "deadlineMargin": "2s", "s3Checksum": "when_required",
@@ -252,6 +253,7 @@ func TestFunction(t *testing.T) {
 			"Environment": obj{"Variables": assertions.Match_ObjectEquals(&obj{
 				"BUCKET_NAME":        ref(s.id(t, "Uploads")),
 				"KEY_PREFIX":         "in/",
+				"KEY_TEMPLATE":       "{attr:tenant}/{sent:2006/01/02}/{key}",
 				"METRICS_NAMESPACE":  "Uploads/Test",
 				"RETRY_MAX_ATTEMPTS": "7",
 				"RETRY_BASE_DELAY":   "50ms",
@@ -263,7 +265,7 @@ func TestFunction(t *testing.T) {
 			})},
 		})
 		s.hasProps(t, "log retention", "AWS::Logs::LogGroup", obj{"RetentionInDays": 7})
-		s.hasProps(t, "S3 grant follows the key prefix", "AWS::IAM::Policy", obj{
+		s.hasProps(t, "S3 grant follows the key prefix, whatever the key template", "AWS::IAM::Policy", obj{
 			"PolicyDocument": obj{"Statement": assertions.Match_ArrayWith(&arr{obj{
 				"Sid": "UploadObjectsUnderPrefix", "Effect": "Allow",
 				"Action":   arr{"s3:GetObject", "s3:PutObject"},

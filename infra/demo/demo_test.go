@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"testing"
 	"time"
@@ -18,9 +19,12 @@ import (
 // TestEndToEnd runs the whole local path, as `make demo` does: moto, cdk
 // synth + bootstrap + deploy, the deployed code under the emulators, the
 // event source, a throttled S3, logs in CloudWatch Logs. 200 good messages
-// and 3 poison ones (an invalid key) go through.
+// and 3 poison ones (an invalid key) go through, stored at the keys of a
+// key template (-c keyTemplate=...), which the byte-for-byte check follows.
 func TestEndToEnd(t *testing.T) {
 	cfg := e2eConfig(t)
+	const template = "{sent:2006/01/02/15}/{shard:2}/{key}"
+	cfg.Ctx["keyTemplate"] = template
 	cfg.WorkIn = filepath.Join(sharedDir, "e2e")
 	cfg.Messages, cfg.Poison, cfg.Size = 200, 3, 1500
 	cfg.Encoding = "base64" // binary payloads: byte-exact means byte-exact
@@ -52,6 +56,16 @@ func TestEndToEnd(t *testing.T) {
 	}
 	if sum.Lost != 0 || len(sum.Missing) > 0 {
 		t.Errorf("lost %d (%v); want 0", sum.Lost, sum.Missing)
+	}
+	rendered := regexp.MustCompile(`^uploads/\d{4}/\d{2}/\d{2}/\d{2}/[01]/demo/[^/]+/\d{3}\.txt$`)
+	if sum.Template != template || len(sum.Stray) > 0 {
+		t.Errorf("deployed KEY_TEMPLATE %q, stray objects %q; want %q and none", sum.Template, sum.Stray, template)
+	}
+	for _, k := range sum.Keys {
+		if !rendered.MatchString(k) {
+			t.Errorf("good message checked at key %q; want the template's %s", k, rendered)
+			break
+		}
 	}
 	wantDLQ := []string{"../poison/200", "../poison/201", "../poison/202"}
 	if !slices.Equal(sum.DLQKeys, wantDLQ) || sum.GoodDLQ != 0 {

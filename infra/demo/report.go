@@ -28,6 +28,13 @@ type Summary struct {
 	Uploaded int // good messages whose object is in S3, byte-exact
 	Wrong    []string
 	Missing  []string // good messages neither in S3 nor in the DLQ
+	// Template is the deployed function's KEY_TEMPLATE; Keys are the keys
+	// it renders for the good messages, in the order sent ("" for one never
+	// delivered or not renderable); Stray are objects under the prefix that
+	// no good message names.
+	Template string
+	Keys     []string
+	Stray    []string
 	InDLQ    int
 	DLQKeys  []string // keys of the messages in the DLQ
 	GoodDLQ  int      // good messages that ended in the DLQ
@@ -60,7 +67,7 @@ type Summary struct {
 
 // OK reports whether nothing was lost and every good message was stored.
 func (s *Summary) OK() bool {
-	return s.Drained && s.Lost == 0 && len(s.Wrong) == 0 && s.Uploaded == s.Sent
+	return s.Drained && s.Lost == 0 && len(s.Wrong) == 0 && len(s.Stray) == 0 && s.Uploaded == s.Sent
 }
 
 type messageRetries struct {
@@ -111,7 +118,18 @@ func (s *Summary) collect(ctx context.Context, c clients, st *deployed.Stack, ms
 	s.InDLQ = len(inDLQ)
 	sort.Strings(s.DLQKeys)
 
-	// S3 against what was sent, byte for byte.
+	// S3 against what was sent, byte for byte, at the keys the deployed
+	// template renders for the records as delivered.
+	keys, tmpl, err := expectedKeys(st.Env, ids, tr.record)
+	if err != nil {
+		return err
+	}
+	s.Template = tmpl.String()
+	stored, err := listKeys(ctx, c, st.Bucket, st.KeyPrefix)
+	if err != nil {
+		return err
+	}
+	named := map[string]bool{}
 	for i, m := range msgs {
 		if ids[i] == "" {
 			continue
@@ -124,12 +142,19 @@ func (s *Summary) collect(ctx context.Context, c clients, st *deployed.Stack, ms
 			}
 			continue
 		}
-		got, err := getObject(ctx, c, st.Bucket, st.KeyPrefix+m.Key)
+		key := keys[i]
+		s.Keys = append(s.Keys, key)
+		var got []byte
+		err := fmt.Errorf("message %s was never delivered, or its record does not render", ids[i])
+		if key != "" {
+			named[key] = true
+			got, err = getObject(ctx, c, st.Bucket, key)
+		}
 		switch {
 		case err == nil && bytes.Equal(got, m.Payload):
 			s.Uploaded++
 		case err == nil:
-			s.Wrong = append(s.Wrong, m.Key)
+			s.Wrong = append(s.Wrong, key)
 		case inDLQ[ids[i]]:
 			s.GoodDLQ++
 		default:
@@ -137,6 +162,13 @@ func (s *Summary) collect(ctx context.Context, c clients, st *deployed.Stack, ms
 			s.Missing = append(s.Missing, m.Key)
 		}
 	}
+
+	for k := range stored {
+		if !named[k] {
+			s.Stray = append(s.Stray, k)
+		}
+	}
+	sort.Strings(s.Stray)
 
 	// The retries, read back from CloudWatch Logs.
 	return s.readLogs(ctx, c, st)
@@ -233,8 +265,12 @@ func (s *Summary) print(out io.Writer, st *deployed.Stack) {
 	fmt.Fprintf(out, "\n══ summary ═════════════════════════════════════════════════════════\n")
 	fmt.Fprintf(out, "  sent               %6d  good messages (+%d poison)\n", s.Sent, s.Poison)
 	fmt.Fprintf(out, "  uploaded           %6d  byte-exact in s3://%s/%s  %s\n", s.Uploaded, st.Bucket, st.KeyPrefix, mark(s.Uploaded == s.Sent && len(s.Wrong) == 0))
+	fmt.Fprintf(out, "  keys                       KEY_TEMPLATE %s, e.g. %s\n", s.Template, firstKey(s.Keys))
 	if len(s.Wrong) > 0 {
 		fmt.Fprintf(out, "  WRONG CONTENT      %6d  %v\n", len(s.Wrong), head(s.Wrong, 5))
+	}
+	if len(s.Stray) > 0 {
+		fmt.Fprintf(out, "  STRAY OBJECTS      %6d  no message names them: %v\n", len(s.Stray), head(s.Stray, 5))
 	}
 	fmt.Fprintf(out, "  retries            %6d  \"upload retry\" lines in CloudWatch Logs, %d messages retried\n", s.Retries, len(s.RetriesByMessage))
 	fmt.Fprintf(out, "  throttled requests %6d  503 SlowDown from the S3 throttle (%d PUTs let through)\n", s.Throttled, s.PutsAdmitted)
@@ -271,6 +307,15 @@ func (s *Summary) print(out io.Writer, st *deployed.Stack) {
 	if n := len(s.RetriesByMessage) - 10; n > 0 {
 		fmt.Fprintf(out, "  … and %d more messages with retries\n", n)
 	}
+}
+
+func firstKey(keys []string) string {
+	for _, k := range keys {
+		if k != "" {
+			return k
+		}
+	}
+	return "none"
 }
 
 func drainedText(ok bool) string {

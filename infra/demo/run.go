@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -38,6 +39,9 @@ func run(ctx context.Context, cfg Config, out, errw io.Writer) (sum *Summary, er
 	}
 	if err := preflight(&cfg); err != nil {
 		return sum, fmt.Errorf("missing tools:\n      %v", err)
+	}
+	if err := checkTemplate(cfg); err != nil {
+		return sum, err
 	}
 	work := cfg.WorkIn
 	if work == "" {
@@ -307,15 +311,17 @@ func queueDepth(ctx context.Context, c clients, url string) (visible, inflight i
 	return visible, inflight
 }
 
-// tracker counts deliveries per message, to tell redeliveries.
+// tracker counts deliveries per message, to tell redeliveries, and keeps
+// each message's first record as the function got it, to render its key.
 type tracker struct {
 	mu         sync.Mutex
 	deliveries map[string]int
 	expected   map[string]bool
+	records    map[string]events.SQSMessage
 }
 
 func newTracker() *tracker {
-	return &tracker{deliveries: map[string]int{}, expected: map[string]bool{}}
+	return &tracker{deliveries: map[string]int{}, expected: map[string]bool{}, records: map[string]events.SQSMessage{}}
 }
 
 func (t *tracker) expect(ids []string) {
@@ -334,6 +340,19 @@ func (t *tracker) batch(b esm.Batch) {
 	for _, id := range b.MessageIDs {
 		t.deliveries[id]++
 	}
+	for _, r := range b.Records {
+		if _, ok := t.records[r.MessageId]; !ok {
+			t.records[r.MessageId] = r
+		}
+	}
+}
+
+// record returns the first record of message id the function got.
+func (t *tracker) record(id string) (events.SQSMessage, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r, ok := t.records[id]
+	return r, ok
 }
 
 func (t *tracker) deliveriesOf(id string) int {

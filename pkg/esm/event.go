@@ -11,8 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
 
-// marshalEvent builds the SQS event Lambda sends for msgs.
-func marshalEvent(msgs []types.Message, queueARN, region string) ([]byte, error) {
+// marshalEvent builds the SQS event Lambda sends for msgs, and returns it
+// with its JSON.
+func marshalEvent(msgs []types.Message, queueARN, region string) (events.SQSEvent, []byte, error) {
 	ev := events.SQSEvent{Records: make([]events.SQSMessage, len(msgs))}
 	for i, m := range msgs {
 		r := events.SQSMessage{
@@ -41,7 +42,8 @@ func marshalEvent(msgs []types.Message, queueARN, region string) ([]byte, error)
 		}
 		ev.Records[i] = r
 	}
-	return json.Marshal(ev)
+	b, err := json.Marshal(ev)
+	return ev, b, err
 }
 
 // parseResponse reads a partial batch response and returns the ids of the

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -89,12 +90,15 @@ func (o Outcome) String() string {
 
 // Batch is the result of one invocation.
 type Batch struct {
-	MessageIDs []string      // every record of the batch, in order
-	Failed     []string      // records left on the queue for redelivery
-	Deleted    int           // records deleted
-	Outcome    Outcome       //
-	Err        error         // why the batch failed, for the failing outcomes
-	Duration   time.Duration // of the invocation
+	MessageIDs []string // every record of the batch, in order
+	// Records are the batch's records as the event handed them to the
+	// function (message and system attributes included), in order.
+	Records  []events.SQSMessage
+	Failed   []string      // records left on the queue for redelivery
+	Deleted  int           // records deleted
+	Outcome  Outcome       //
+	Err      error         // why the batch failed, for the failing outcomes
+	Duration time.Duration // of the invocation
 }
 
 // Stats are counters since the poller started.
@@ -255,7 +259,8 @@ func (p *Poller) invoke(ctx context.Context, msgs []types.Message) Batch {
 	p.invocations.Add(1)
 	p.records.Add(int64(len(msgs)))
 
-	payload, err := marshalEvent(msgs, p.cfg.QueueARN, p.cfg.Region)
+	ev, payload, err := marshalEvent(msgs, p.cfg.QueueARN, p.cfg.Region)
+	b.Records = ev.Records
 	if err != nil {
 		b.Outcome, b.Err = InvokeError, err
 	} else {

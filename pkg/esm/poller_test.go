@@ -174,5 +174,16 @@ func TestAgainstMoto(t *testing.T) {
 		if len(b.MessageIDs) > 5 {
 			t.Errorf("batch of %d records; want at most BatchSize 5", len(b.MessageIDs))
 		}
+		// OnBatch sees the records as the function did: the demo renders
+		// their keys from them (SentTimestamp, attributes).
+		if len(b.Records) != len(b.MessageIDs) {
+			t.Errorf("batch has %d records for %d message IDs; want them alike", len(b.Records), len(b.MessageIDs))
+			continue
+		}
+		for i, r := range b.Records {
+			if r.MessageId != b.MessageIDs[i] || r.Attributes["SentTimestamp"] == "" || r.MessageAttributes["kind"].StringValue == nil {
+				t.Errorf("batch record %d = %+v; want message %s with its SentTimestamp and attributes", i, r, b.MessageIDs[i])
+			}
+		}
 	}
 }
