@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"image/color"
+	"slices"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -117,33 +118,63 @@ func RequestsChart(file, title string, sums []Summary) error {
 }
 
 // ShardChart draws throughput against the number of prefixes, next to the
-// ideal (prefixes × per-prefix rate).
+// ideal (prefixes × per-prefix rate): sharded by the sender, and by the
+// function's {shard:N} where measured.
 func ShardChart(file string, runs []Result) error {
 	p := plot.New()
 	p.Title.Text = "Sharding: keys spread over prefixes, each with its own throttle"
 	p.Y.Label.Text = "objects stored per second"
-	got := make(plotter.Values, len(runs))
-	ideal := make(plotter.Values, len(runs))
-	names := make([]string, len(runs))
-	for i, r := range runs {
-		got[i] = r.Throughput()
-		ideal[i] = r.Scenario.Sim.Rate * float64(r.Scenario.Prefixes)
-		names[i] = fmt.Sprintf("%d prefix(es)", r.Scenario.Prefixes)
+	var counts []int
+	for _, r := range runs {
+		if !slices.Contains(counts, r.Scenario.Prefixes) {
+			counts = append(counts, r.Scenario.Prefixes)
+		}
 	}
-	w := vg.Points(28)
-	bi, err := plotter.NewBarChart(ideal, w)
-	if err != nil {
-		return err
+	ideal := make(plotter.Values, len(counts))
+	sender := make(plotter.Values, len(counts))
+	function := make(plotter.Values, len(counts))
+	names := make([]string, len(counts))
+	anyFunction := false
+	for i, n := range counts {
+		names[i] = fmt.Sprintf("%d prefix(es)", n)
+		for _, r := range runs {
+			if r.Scenario.Prefixes != n {
+				continue
+			}
+			ideal[i] = r.Scenario.Sim.Rate * float64(n)
+			if r.Scenario.ShardInFunction {
+				function[i], anyFunction = r.Throughput(), true
+			} else {
+				sender[i] = r.Throughput()
+			}
+		}
 	}
-	bi.Color, bi.Offset = color.Gray{Y: 190}, -w/2
-	bg, err := plotter.NewBarChart(got, w)
-	if err != nil {
-		return err
+	w := vg.Points(20)
+	bars := []struct {
+		vals  plotter.Values
+		c     color.Color
+		label string
+	}{
+		{ideal, color.Gray{Y: 190}, "ideal: prefixes × rate"},
+		{sender, plotutil.Color(4), "sharded by the sender"},
 	}
-	bg.Color, bg.Offset = plotutil.Color(4), w/2
-	p.Add(bi, bg)
-	p.Legend.Add("ideal: prefixes × rate", bi)
-	p.Legend.Add("this project", bg)
+	if anyFunction {
+		bars = append(bars, struct {
+			vals  plotter.Values
+			c     color.Color
+			label string
+		}{function, plotutil.Color(2), "sharded by the function, {shard:N}"})
+	}
+	for k, bar := range bars {
+		b, err := plotter.NewBarChart(bar.vals, w)
+		if err != nil {
+			return err
+		}
+		b.Color = bar.c
+		b.Offset = w * vg.Length(float64(k)-float64(len(bars)-1)/2)
+		p.Add(b)
+		p.Legend.Add(bar.label, b)
+	}
 	p.Legend.Top, p.Legend.Left = true, true
 	p.NominalX(names...)
 	return p.Save(6*vg.Inch, 4*vg.Inch, file)

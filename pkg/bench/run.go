@@ -10,6 +10,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/s3uploader/s3uploader/pkg/batch"
+	"github.com/s3uploader/s3uploader/pkg/uploader"
 )
 
 // Scenario is a workload and the throttle it meets. Zero fields take the
@@ -33,6 +36,34 @@ type Scenario struct {
 	// drawn by its share (in order, cycling over 100 slots) instead of i
 	// mod Prefixes.
 	Shares []int
+	// ShardInFunction moves the sharding from the sender to the function:
+	// the key attribute is a bare obj-NNNNNN, and the function's
+	// KEY_TEMPLATE, p{shard:Prefixes}/{key}, picks the prefix by a hash of
+	// it (Prefixes from 2; Shares do not apply).
+	ShardInFunction bool
+}
+
+// KeyTemplate is the function's KEY_TEMPLATE in the scenario: "" (the
+// default) unless ShardInFunction.
+func (s Scenario) KeyTemplate() string {
+	if !s.ShardInFunction {
+		return ""
+	}
+	return fmt.Sprintf("p{shard:%d}/{key}", s.withDefaults().Prefixes)
+}
+
+// functionConfig is the function's configuration in the scenario.
+func (s Scenario) functionConfig() (uploader.Config, error) {
+	cfg, err := FunctionConfig(s.Concurrency)
+	if err != nil {
+		return cfg, err
+	}
+	if t := s.KeyTemplate(); t != "" {
+		if cfg.KeyTemplate, err = uploader.ParseKeyTemplate(t); err != nil {
+			return cfg, err
+		}
+	}
+	return cfg, nil
 }
 
 func (s Scenario) withDefaults() Scenario {
@@ -68,9 +99,14 @@ func (s Scenario) Ideal() time.Duration {
 }
 
 // Messages returns the workload as SQS messages and the key each should be
-// stored at. Object i goes under prefix i mod Prefixes.
+// stored at. Object i goes under prefix i mod Prefixes, or, with
+// ShardInFunction, under the prefix the function's template renders.
 func (s Scenario) Messages(keyPrefix string) ([]events.SQSMessage, []string) {
 	s = s.withDefaults()
+	var tmpl *batch.KeyTemplate
+	if t := s.KeyTemplate(); t != "" {
+		tmpl, _ = batch.NewKeyTemplate(t) // a bad one leaves keys "": lost, and seen
+	}
 	body := strings.Repeat("x", s.Size)
 	msgs := make([]events.SQSMessage, s.Objects)
 	keys := make([]string, s.Objects)
@@ -86,6 +122,9 @@ func (s Scenario) Messages(keyPrefix string) ([]events.SQSMessage, []string) {
 			prefix = slots[i%len(slots)]
 		}
 		name := fmt.Sprintf("p%02d/obj-%06d", prefix, i)
+		if s.ShardInFunction {
+			name = fmt.Sprintf("obj-%06d", i)
+		}
 		v := name
 		msgs[i] = events.SQSMessage{
 			MessageId:      "m-" + strconv.Itoa(i),
@@ -99,6 +138,12 @@ func (s Scenario) Messages(keyPrefix string) ([]events.SQSMessage, []string) {
 			},
 		}
 		keys[i] = keyPrefix + name
+		if s.ShardInFunction {
+			keys[i] = ""
+			if tmpl != nil {
+				keys[i], _ = tmpl.Key(msgs[i], keyPrefix)
+			}
+		}
 	}
 	return msgs, keys
 }
@@ -133,7 +178,7 @@ func Run(ctx context.Context, sc Scenario, st Strategy) (Result, error) {
 	}
 	defer sim.Close()
 
-	cfg, err := FunctionConfig(sc.Concurrency)
+	cfg, err := sc.functionConfig()
 	if err != nil {
 		return Result{}, err
 	}

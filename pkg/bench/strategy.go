@@ -98,6 +98,7 @@ func processor(cfg uploader.Config, client *s3.Client, policy *retry.Policy) Han
 		Store:       s3store.New(client, cfg.Bucket),
 		Policy:      policy,
 		Prefix:      cfg.KeyPrefix,
+		KeyTemplate: cfg.KeyTemplate,
 		Concurrency: cfg.Concurrency,
 		Margin:      cfg.DeadlineMargin,
 		Logger:      slog.New(slog.DiscardHandler),

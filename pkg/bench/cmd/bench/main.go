@@ -36,6 +36,7 @@ type options struct {
 	shardRate       float64
 	shardSeconds    float64
 	shardInstances  int
+	shardBy         map[string]bool
 	overheadObjects int
 	overheadRepeats int
 	coldRuns        int
@@ -65,6 +66,7 @@ func parse() (options, error) {
 	fs.Float64Var(&o.shardRate, "shard-rate", 100, "sharding: PUTs per second per prefix")
 	fs.Float64Var(&o.shardSeconds, "shard-seconds", 10, "sharding: ideal seconds per run (objects = prefixes × rate × seconds)")
 	fs.IntVar(&o.shardInstances, "shard-instances", 8, "sharding: instances")
+	shardBy := fs.String("shard-by", "sender,function", "sharding: who spreads the keys, comma-separated: sender (pNN/ in the key attribute), function (KEY_TEMPLATE p{shard:N}/{key}, from 2 prefixes)")
 	fs.IntVar(&o.overheadObjects, "overhead-objects", 4000, "no-throttle scenario: objects per run")
 	fs.IntVar(&o.overheadRepeats, "overhead-repeats", 3, "no-throttle scenario: runs")
 	fs.IntVar(&o.coldRuns, "cold-runs", 5, "cold starts per function")
@@ -94,6 +96,14 @@ func parse() (options, error) {
 			return o, fmt.Errorf("-shard-prefixes: %q is not a positive number", f)
 		}
 		o.shardPrefixes = append(o.shardPrefixes, n)
+	}
+	o.shardBy = map[string]bool{}
+	for by := range strings.SplitSeq(*shardBy, ",") {
+		by = strings.TrimSpace(by)
+		if by != "sender" && by != "function" {
+			return o, fmt.Errorf("-shard-by: %q: want sender or function", by)
+		}
+		o.shardBy[by] = true
 	}
 	o.only = map[string]bool{}
 	for p := range strings.SplitSeq(*only, ",") {
@@ -164,15 +174,25 @@ func run() error {
 	}
 	if o.only["shard"] {
 		for _, n := range o.shardPrefixes {
-			sc := bench.Scenario{Prefixes: n, Instances: o.shardInstances, Concurrency: o.main.Concurrency,
-				Size: o.main.Size, Objects: int(float64(n) * o.shardRate * o.shardSeconds),
-				Sim: bench.SimConfig{Rate: o.shardRate, Burst: max(1, int(o.shardRate/10)), Tick: 250 * time.Millisecond}}
-			r, err := bench.Run(ctx, sc, bench.Project())
-			if err != nil {
-				return err
+			for _, by := range []string{"sender", "function"} {
+				inFunction := by == "function"
+				if !o.shardBy[by] || inFunction && n < 2 {
+					continue // {shard:N} needs N ≥ 2
+				}
+				sc := bench.Scenario{Prefixes: n, Instances: o.shardInstances, Concurrency: o.main.Concurrency,
+					Size: o.main.Size, Objects: int(float64(n) * o.shardRate * o.shardSeconds), ShardInFunction: inFunction,
+					Sim: bench.SimConfig{Rate: o.shardRate, Burst: max(1, int(o.shardRate/10)), Tick: 250 * time.Millisecond}}
+				r, err := bench.Run(ctx, sc, bench.Project())
+				if err != nil {
+					return err
+				}
+				if inFunction {
+					by += " " + sc.KeyTemplate()
+				}
+				progress("sharding by the %s, %d prefix(es): %.0f objects/s of %.0f (stored %d, gave up %d, lost %d)",
+					by, n, r.Throughput(), o.shardRate*float64(n), r.Stored, r.GaveUp, r.Lost)
+				rep.Shards = append(rep.Shards, r)
 			}
-			progress("sharding, %d prefix(es): %.0f objects/s of %.0f", n, r.Throughput(), o.shardRate*float64(n))
-			rep.Shards = append(rep.Shards, r)
 		}
 		fmt.Printf("\n## Sharding\n\n")
 		bench.WriteShardTable(os.Stdout, rep.Shards)
