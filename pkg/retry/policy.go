@@ -77,56 +77,33 @@ func (p *Policy) Do(ctx context.Context, op func(ctx context.Context) error, not
 // call that got through cost the budget nothing, so only retries that do
 // not pay off (a server failing outright) drain it.
 func (p *Policy) DoScoped(ctx context.Context, scope string, op func(ctx context.Context) error, notify func(Retry)) (int, error) {
-	var lim *Limiter
-	if p.Limiters != nil {
-		lim = p.Limiters.Get(scope)
-	}
-	attempts, spent := 0, 0
+	c := p.Call(scope)
+	deadline, _ := ctx.Deadline()
 	for {
 		if err := context.Cause(ctx); err != nil {
-			return attempts, &Error{Attempts: attempts, Last: err, Cause: ErrCanceled}
+			return c.attempts, &Error{Attempts: c.attempts, Last: err, Cause: ErrCanceled}
 		}
-		sentAt, err := p.pace(ctx, lim)
-		if err != nil {
-			return attempts, &Error{Attempts: attempts, Cause: err}
+		if err := p.pace(ctx, c, deadline); err != nil {
+			return c.attempts, err
 		}
-		attempts++
-		err = p.attempt(ctx, op)
+		err := p.attempt(ctx, op)
+		c.Answer(p.now(), err)
 		if err == nil {
-			if lim != nil {
-				lim.Succeeded(sentAt, p.now(), attempts)
-			}
-			p.refund(spent)
-			return attempts, nil
+			return c.attempts, nil
 		}
-		if Throttle(err) && lim != nil {
-			lim.Throttled(sentAt, p.now(), attempts)
+		if ctx.Err() != nil {
+			return c.attempts, &Error{Attempts: c.attempts, Last: err, Cause: ErrCanceled}
 		}
-		delay := FullJitter(p.baseDelay(), p.maxDelay(), attempts, p.rand())
-		cost := p.cost(err)
-		var cause error
-		switch {
-		case ctx.Err() != nil:
-			cause = ErrCanceled
-		case !Retryable(err):
-			cause = ErrPermanent
-		case attempts >= p.maxAttempts():
-			cause = ErrAttempts
-		case p.pastDeadline(ctx, delay):
-			cause = ErrDeadline
-		case p.Budget != nil && !p.Budget.Take(cost):
-			cause = ErrBudget
+		delay, stop := c.Retry(p.now(), err, deadline, p.rand())
+		if stop != nil {
+			return c.attempts, stop
 		}
-		if cause != nil {
-			return attempts, &Error{Attempts: attempts, Last: err, Cause: cause}
-		}
-		spent += cost
 		if notify != nil {
-			notify(Retry{Attempt: attempts, Delay: delay, Err: err})
+			notify(Retry{Attempt: c.attempts, Delay: delay, Err: err})
 		}
 		if p.sleep(ctx, delay) != nil {
 			// Canceled while waiting: the operation's error is still the last.
-			return attempts, &Error{Attempts: attempts, Last: err, Cause: ErrCanceled}
+			return c.attempts, &Error{Attempts: c.attempts, Last: err, Cause: ErrCanceled}
 		}
 	}
 }
@@ -152,41 +129,18 @@ func (e *timeoutError) Error() string        { return ErrAttemptTimeout.Error() 
 func (e *timeoutError) Unwrap() []error      { return []error{ErrAttemptTimeout, e.err} }
 func (e *timeoutError) RetryableError() bool { return true }
 
-// pace waits for the limiter, never past the deadline, and returns when the
-// request may be sent. It asks the limiter again after each wait, so a rate
-// changed meanwhile applies at once.
-func (p *Policy) pace(ctx context.Context, lim *Limiter) (time.Time, error) {
+// pace waits for the call's send slot, never past the deadline. It asks
+// again after each wait, so a rate changed meanwhile applies at once.
+func (p *Policy) pace(ctx context.Context, c *Call, deadline time.Time) error {
 	for {
-		now := p.now()
-		if lim == nil {
-			return now, nil
-		}
-		wait := lim.Take(now)
-		if wait <= 0 {
-			return now, nil
-		}
-		if p.pastDeadline(ctx, wait) {
-			return now, ErrDeadline
+		wait, err := c.Take(p.now(), deadline)
+		if err != nil || wait == 0 {
+			return err
 		}
 		if err := p.sleep(ctx, wait); err != nil {
-			return now, ErrCanceled
+			return &Error{Attempts: c.attempts, Cause: ErrCanceled}
 		}
 	}
-}
-
-// refund gives the budget back what a successful call's retries took, or
-// one token for a call that needed none.
-func (p *Policy) refund(spent int) {
-	if p.Budget != nil {
-		p.Budget.Refund(max(1, spent))
-	}
-}
-
-// pastDeadline reports whether a wait of d from now would end after the
-// deadline of ctx.
-func (p *Policy) pastDeadline(ctx context.Context, d time.Duration) bool {
-	deadline, ok := ctx.Deadline()
-	return ok && p.now().Add(d).After(deadline)
 }
 
 func (p *Policy) cost(err error) int {

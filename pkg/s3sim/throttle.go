@@ -22,7 +22,7 @@ type ThrottleConfig struct {
 	// rate, gradually, and answers 503s meanwhile
 	// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html).
 	SplitAfter time.Duration
-	MaxRate    float64 // ceiling of the splitting; 0: 16 × the starting rate
+	MaxRate    float64 // ceiling of the splitting; 0: 16 × the prefix's starting rate
 	// Prefix maps a request path ("/bucket/key") to the partition it counts
 	// against. Nil: the bucket plus the key up to and including its last '/'.
 	Prefix func(path string) string
@@ -40,17 +40,9 @@ type Throttle struct {
 	next http.Handler
 
 	mu      sync.Mutex
-	buckets map[string]*bucket
+	buckets map[string]*Partition
 
 	requests, throttled, admitted, splits atomic.Int64
-}
-
-type bucket struct {
-	rate, burst float64
-	tokens      float64
-	last        time.Time
-	hotSince    time.Time // start of the current run of throttles; zero: none yet
-	lastRefusal time.Time
 }
 
 // ThrottleStats counts what a Throttle saw.
@@ -72,7 +64,7 @@ func NewThrottle(next http.Handler, cfg ThrottleConfig) *Throttle {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Throttle{cfg: cfg, next: next, buckets: make(map[string]*bucket)}
+	return &Throttle{cfg: cfg, next: next, buckets: make(map[string]*Partition)}
 }
 
 // PathPrefix returns the partition of a path-style request path: the bucket
@@ -109,38 +101,17 @@ func (t *Throttle) take(prefix string) bool {
 			rate = t.cfg.RateOf(prefix)
 			burst = max(1, rate/10)
 		}
-		b = &bucket{rate: rate, burst: burst, tokens: burst, last: now}
-		t.buckets[prefix] = b
-	}
-	if b.rate <= 0 {
-		return true
-	}
-	if dt := now.Sub(b.last).Seconds(); dt > 0 {
-		b.tokens = min(b.burst, b.tokens+dt*b.rate)
-		b.last = now
-	}
-	if b.tokens >= 1 {
-		b.tokens--
-		return true
-	}
-	if b.hotSince.IsZero() || now.Sub(b.lastRefusal) > time.Second {
-		b.hotSince = now // a new run of throttles: demand fell below capacity in between
-	}
-	b.lastRefusal = now
-	if t.cfg.SplitAfter > 0 && now.Sub(b.hotSince) >= t.cfg.SplitAfter {
 		ceiling := t.cfg.MaxRate
 		if ceiling <= 0 {
-			ceiling = 16 * t.cfg.Rate
+			ceiling = 16 * rate // of this prefix's own starting rate
 		}
-		if b.rate < ceiling {
-			f := min(2, ceiling/b.rate)
-			b.rate *= f
-			b.burst *= f
-			t.splits.Add(1)
-		}
-		b.hotSince = now
+		b = NewPartition(rate, burst, t.cfg.SplitAfter, ceiling, now)
+		t.buckets[prefix] = b
 	}
-	return false
+	before := b.Splits()
+	ok := b.Admit(now)
+	t.splits.Add(int64(b.Splits() - before))
+	return ok
 }
 
 // RateOfPrefix returns the current rate of prefix (after any splits), and
@@ -152,7 +123,7 @@ func (t *Throttle) RateOfPrefix(prefix string) (float64, bool) {
 	if !ok {
 		return 0, false
 	}
-	return b.rate, true
+	return b.Rate(), true
 }
 
 // Stats returns the counts so far.

@@ -1,0 +1,114 @@
+package fleet
+
+import "time"
+
+// message is one SQS message of the workload.
+type message struct {
+	id       int
+	prefix   int
+	receives int  // ApproximateReceiveCount
+	done     bool // deleted, dead-lettered or given up
+	fate     fate // which, once done
+	lease    int  // receives at the last receive: a stale expiry is ignored
+}
+
+// fate is how a message left the queue.
+type fate uint8
+
+const (
+	pending fate = iota
+	deleted
+	deadLettered
+	gaveUp
+)
+
+// queue is the SQS queue and its dead-letter queue, as the event source
+// mapping sees them:
+//
+//   - A received message is invisible for the visibility timeout; the
+//     mapping deletes the batch's successes when the function returns, and
+//     the items it reports in batchItemFailures become visible again when
+//     their timeout ends (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html).
+//   - Each receive adds one to the receive count; a message received
+//     maxReceiveCount times and still not deleted is moved to the DLQ by
+//     the redrive policy instead of being delivered again
+//     (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html).
+//   - Order: a standard queue is best-effort ordered; here visible messages
+//     are handed out oldest visible first.
+type queue struct {
+	l          *loop
+	ready      []*message // visible, in order; ready[head:] are live
+	head       int
+	visibility time.Duration
+	maxReceive int
+	noRedrive  bool // Bench: a failure is final (given up), not redelivered
+	onVisible  func()
+
+	inFlight, deadLettered, gaveUp, deleted, redelivered int
+}
+
+func (q *queue) visible() int { return len(q.ready) - q.head }
+
+// receive takes up to n visible messages.
+func (q *queue) receive(n int) []*message {
+	var out []*message
+	for len(out) < n && q.head < len(q.ready) {
+		m := q.ready[q.head]
+		q.ready[q.head] = nil
+		q.head++
+		if m.receives >= q.maxReceive {
+			// The redrive policy moves it instead of delivering it.
+			m.done, m.fate = true, deadLettered
+			q.deadLettered++
+			continue
+		}
+		if m.receives > 0 {
+			q.redelivered++
+		}
+		m.receives++
+		m.lease = m.receives
+		q.inFlight++
+		out = append(out, m)
+		lease := m.lease
+		q.l.after(q.visibility, func() { q.expire(m, lease) })
+	}
+	if q.head > 4096 && q.head*2 > len(q.ready) {
+		q.ready = append(q.ready[:0], q.ready[q.head:]...)
+		q.head = 0
+	}
+	return out
+}
+
+// expire ends a receive's visibility timeout: the message is visible again
+// unless it was deleted, or received again meanwhile.
+func (q *queue) expire(m *message, lease int) {
+	if m.done || m.lease != lease || m.lease < 0 {
+		return
+	}
+	m.lease = -1
+	q.inFlight--
+	q.ready = append(q.ready, m)
+	if q.onVisible != nil {
+		q.onVisible()
+	}
+}
+
+// delete removes a message the function stored.
+func (q *queue) delete(m *message) {
+	m.done, m.fate = true, deleted
+	q.inFlight--
+	q.deleted++
+}
+
+// failed is a message listed in batchItemFailures: it waits out its
+// visibility timeout, or, without redrive, is given up.
+func (q *queue) failed(m *message) {
+	if q.noRedrive {
+		m.done, m.fate = true, gaveUp
+		q.inFlight--
+		q.gaveUp++
+	}
+}
+
+// pending reports whether any message is still to be handled.
+func (q *queue) pending() bool { return q.visible() > 0 || q.inFlight > 0 }

@@ -1,0 +1,157 @@
+package fleet
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Row is one fleet of the report's table: a fixed number of instances (0:
+// the event source scaling on its own from 5) on a number of prefixes.
+type Row struct {
+	Instances int
+	Prefixes  int
+}
+
+// ID names the row, as "1000×1" or "auto×10".
+func (r Row) ID() string {
+	n := "auto"
+	if r.Instances > 0 {
+		n = fmt.Sprint(r.Instances)
+	}
+	return fmt.Sprintf("%s×%d", n, r.Prefixes)
+}
+
+// Name describes the row.
+func (r Row) Name() string {
+	fleet := "the event source's own scaling from 5"
+	if r.Instances > 0 {
+		fleet = fmt.Sprintf("%d instances", r.Instances)
+	}
+	p := "1 prefix"
+	if r.Prefixes != 1 {
+		p = fmt.Sprintf("%d prefixes", r.Prefixes)
+	}
+	return fleet + ", " + p
+}
+
+// TableRows are the report's fleets: 10, 100 and 1,000 instances and the
+// event source's own scaling, on 1 and on 10 prefixes.
+func TableRows() []Row {
+	var rows []Row
+	for _, p := range []int{1, 10} {
+		for _, n := range []int{10, 100, 1000, 0} {
+			rows = append(rows, Row{Instances: n, Prefixes: p})
+		}
+	}
+	return rows
+}
+
+// Cell is one strategy's runs of one row, one per seed.
+type Cell struct {
+	Strategy string
+	Runs     []Result
+}
+
+// RowResult is every strategy's cell of one row.
+type RowResult struct {
+	Row   Row
+	Cells []Cell
+}
+
+// Cell returns the row's cell of strategy, or nil.
+func (rr RowResult) Cell(strategy string) *Cell {
+	for i := range rr.Cells {
+		if rr.Cells[i].Strategy == strategy {
+			return &rr.Cells[i]
+		}
+	}
+	return nil
+}
+
+// RunTable runs every strategy through every row of base (its Messages, S3
+// and function settings), seeds times each with seeds 1, 2, ..., on
+// workers goroutines; progress, if not nil, gets a line per run, in the
+// order they end. The results do not depend on workers.
+func RunTable(base Config, rows []Row, strategies []string, seeds, workers int, progress func(string)) ([]RowResult, error) {
+	type job struct{ row, cell, seed int }
+	out := make([]RowResult, len(rows))
+	var jobs []job
+	for i, row := range rows {
+		out[i].Row = row
+		for j, st := range strategies {
+			out[i].Cells = append(out[i].Cells, Cell{Strategy: st, Runs: make([]Result, seeds)})
+			for s := range seeds {
+				jobs = append(jobs, job{i, j, s})
+			}
+		}
+	}
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+		next     = make(chan job)
+	)
+	for range max(1, workers) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				cfg := base
+				cfg.Seed = uint64(j.seed + 1)
+				cfg.Strategy = strategies[j.cell]
+				cfg.Prefixes = rows[j.row].Prefixes
+				cfg.Fleet.Instances = rows[j.row].Instances
+				start := time.Now()
+				r, err := Run(cfg)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = fmt.Errorf("%s, %s, seed %d: %w", rows[j.row].ID(), cfg.Strategy, cfg.Seed, err)
+				}
+				r.Ticks = nil // the table keeps medians; a chart reruns what it draws
+				out[j.row].Cells[j.cell].Runs[j.seed] = r
+				if progress != nil && err == nil {
+					progress(fmt.Sprintf("%-9s %-8s seed %d: %s (%.1fs)", rows[j.row].ID(), cfg.Strategy, cfg.Seed, r.Short(), time.Since(start).Seconds()))
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, j := range jobs {
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+	return out, firstErr
+}
+
+// Median returns the median of f over the cell's runs.
+func (c *Cell) Median(f func(Result) float64) float64 {
+	xs := make([]float64, len(c.Runs))
+	for i, r := range c.Runs {
+		xs[i] = f(r)
+	}
+	return median(xs)
+}
+
+// Max returns the largest f over the cell's runs.
+func (c *Cell) Max(f func(Result) float64) float64 {
+	m := 0.0
+	for _, r := range c.Runs {
+		m = max(m, f(r))
+	}
+	return m
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
