@@ -17,7 +17,11 @@ type server func(t time.Time, call, attempt int) bool
 // later; a refused attempt is retried at once (backoff plays no part
 // here). It returns the calls completed in d and the requests sent.
 func drive(l *Limiter, srv server, c int, d time.Duration) (calls, requests int) {
-	t0 := time.Unix(1000, 0)
+	return driveFrom(l, srv, c, time.Unix(1000, 0), d)
+}
+
+// driveFrom is drive from t0 on.
+func driveFrom(l *Limiter, srv server, c int, t0 time.Time, d time.Duration) (calls, requests int) {
 	type caller struct {
 		next    time.Time
 		call    int
@@ -93,6 +97,30 @@ func TestLimiterUndoesCutsForRandomThrottles(t *testing.T) {
 		if r, on := l.Rate(); on && r < 100 {
 			t.Errorf("%.0f %% refused at random: limiting at %.1f/s; want no limit or far above the floor", 100*share, r)
 		}
+	}
+}
+
+// TestLimiterHoldEndsWhenThrottlesRise: a hold granted because throttles
+// kept their share through a cut (random 503s) ends as soon as they grow
+// well past that share, as when many clients of one prefix each find their
+// own cut changes nothing, yet all of them together overload it.
+func TestLimiterHoldEndsWhenThrottlesRise(t *testing.T) {
+	l := NewLimiter(LimiterConfig{})
+	rng := rand.New(rand.NewPCG(3, 4))
+	share := 0.15
+	srv := func(time.Time, int, int) bool { return rng.Float64() >= share }
+	t0 := time.Unix(1000, 0)
+	driveFrom(l, srv, 8, t0, 30*time.Second)
+	if v := l.Verdicts(); v.Share == 0 {
+		t.Fatalf("15 %% refused at random for 30s: verdicts %+v; want a hold (not the rate)", v)
+	}
+	if _, on := l.Rate(); on {
+		t.Fatal("15 % refused at random: limiting after the hold was granted")
+	}
+	share = 0.45 // under the heavy share, far above the one held for
+	driveFrom(l, srv, 8, t0.Add(30*time.Second), time.Second)
+	if _, on := l.Rate(); !on {
+		t.Errorf("throttles up from 15 %% to 45 %% of answers while holding: not limiting; want the hold ended and a cut (verdicts %+v)", l.Verdicts())
 	}
 }
 

@@ -75,6 +75,7 @@ type Limiter struct {
 
 	confirmed bool      // the rate is the cause, until a quiet spell
 	holdUntil time.Time // not the rate: throttles ignored until then
+	holdShare float64   // the share of throttles the hold was granted for
 	hold      time.Duration
 	test      *cutTest // the cut being judged, if any
 	verdicts  Verdicts
@@ -161,6 +162,9 @@ const (
 	// rareShare is the share of throttles below which they are not worth
 	// a cut until the rate is known to be their cause.
 	rareShare = 0.1
+	// holdRise is how much the share of throttles may rise above the share
+	// a hold was granted for before the hold ends.
+	holdRise = 0.1
 	// heavyShare is the share of throttles above which the rate is taken
 	// as their cause without a test.
 	heavyShare = 0.5
@@ -246,7 +250,18 @@ func (l *Limiter) Throttled(sentAt, now time.Time, attempt int) {
 	}
 	l.throttled = now
 	l.observe(sentAt, now, attempt, false)
+	win := l.window()
+	share := float64(win.refused) / float64(max(1, win.n()))
+	heavy := win.n() >= minAnswers && (share >= heavyShare || share >= l.holdShare+holdRise)
 	switch {
+	case now.Before(l.holdUntil) && heavy:
+		// Holding, but refusals are now far more frequent than when the
+		// test found they were not the rate's doing (many clients of one
+		// prefix, each seeing its own cut change nothing, look like that):
+		// the rate is too high now.
+		l.holdUntil, l.confirmed = time.Time{}, true
+		l.cut(now)
+		return
 	case now.Before(l.holdUntil):
 		return // not the rate, as tested: back off this request only
 	case l.enabled && sentAt.Before(l.lastCut):
@@ -259,7 +274,6 @@ func (l *Limiter) Throttled(sentAt, now time.Time, attempt int) {
 		}
 		return
 	}
-	win := l.window()
 	switch {
 	case win.firstOK == 0 && attempt < l.cfg.ColdAttempts:
 		// No new key got through on its first try lately: either
@@ -323,6 +337,12 @@ func (l *Limiter) Succeeded(sentAt, now time.Time, attempt int) {
 		return
 	}
 	l.refill(now)
+	if now.Before(l.holdUntil) {
+		// Holding: throttles do not cut the rate, so successes do not
+		// raise it either.
+		l.lastRaise = now
+		return
+	}
 	if dt := now.Sub(l.lastRaise).Seconds(); dt > 0 {
 		if now.Sub(l.throttled) >= l.cfg.Quiet {
 			l.starting = true // quiet for a while: probe fast again
@@ -360,6 +380,7 @@ func (l *Limiter) observe(sentAt, now time.Time, attempt int, ok bool) {
 		l.tokens = l.cfg.Burst
 		l.verdicts.Share++
 		l.holdUntil = now.Add(l.hold)
+		l.holdShare = float64(t.before.refused+t.after.refused) / float64(max(1, t.before.n()+t.after.n()))
 		l.hold = min(2*l.hold, l.cfg.MaxHold)
 	default:
 		if now.Sub(t.at) >= l.cfg.TestFor {
