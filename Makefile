@@ -1,4 +1,4 @@
-.PHONY: all build test test-go lint tools cdk synth deploy test-infra demo bench chaos clean rie moto-check
+.PHONY: all build test test-go lint tools cdk synth deploy test-infra demo bench fleet chaos clean rie moto-check
 
 # Everything the targets need is installed by them into .tools/ (Go tools from
 # the Go module proxy, the CDK CLI from npm). Go itself, Node.js 20 and npm come
@@ -119,3 +119,15 @@ demo: moto-check cdk rie
 BENCH_ARGS ?=
 bench: rie
 	$(GO) run ./pkg/bench/cmd/bench $(BENCH_ARGS)
+
+# ---- fleet simulation (pkg/fleet) --------------------------------------------
+# A discrete-event simulation on a virtual clock: 10, 100 and 1,000 instances
+# (and the event source's own scaling from 5) on 1 and 10 prefixes draining
+# 1 million messages, with this project's retry code, plain backoff, the SDK's
+# standard retryer and the ideal; first the honesty check against the
+# in-process benchmark (bucket-8, bucket-16). Writes the fleet section of
+# BENCHMARKS.md and pkg/fleet/charts/*.png. A few minutes on 2 cores.
+# One run: go run ./pkg/fleet/cmd/fleet -instances 1000 -prefixes 1 (-h lists the flags).
+FLEET_ARGS ?=
+fleet:
+	$(GO) run ./pkg/fleet/cmd/fleet -table $(FLEET_ARGS)

@@ -6,14 +6,19 @@ import (
 	"github.com/s3uploader/s3uploader/pkg/bench"
 )
 
-// BenchLatency and BenchThrottleLatency are the in-process benchmark's
-// request latencies, measured through the function's S3 client against
-// pkg/bench's server on 2 cores (bucket-8 and bucket-16 rows, 7,000
-// answers): admitted PUTs p50 0.16 ms, p99 2.5 ms; SlowDown answers p50
-// 0.23 ms, p99 8 to 40 ms (the SDK reads and parses the error body).
+// BenchLatency, BenchThrottleLatency and BenchWake are the in-process
+// benchmark's, measured on 2 cores in its bucket-8 and bucket-16 rows
+// (7,000 answers, 39,000 sleeps): a store's PUT through the function's S3
+// client to pkg/bench's server, p50 0.4 ms, p99 7 ms admitted and p50 0.5
+// ms, p99 20 to 60 ms refused (the SDK reads and parses the error); a
+// sleep of the retry policy ends p50 0.8 ms, p99 3 ms late (64 goroutines
+// and the server on 2 cores).
 var (
-	BenchLatency         = Dist{P50: 160 * time.Microsecond, P99: 2500 * time.Microsecond}
-	BenchThrottleLatency = Dist{P50: 230 * time.Microsecond, P99: 20 * time.Millisecond}
+	BenchWake            = Dist{P50: 800 * time.Microsecond, P99: 3 * time.Millisecond}
+	BenchConnect         = Dist{P50: 1 * time.Millisecond, P99: 30 * time.Millisecond}
+	BenchStart           = Dist{P50: 700 * time.Microsecond, P99: 30 * time.Millisecond}
+	BenchLatency         = Dist{P50: 400 * time.Microsecond, P99: 1700 * time.Microsecond}
+	BenchThrottleLatency = Dist{P50: 500 * time.Microsecond, P99: 2 * time.Millisecond}
 )
 
 // FromBench is the simulation of one of pkg/bench's scenarios, run the way
@@ -37,6 +42,6 @@ func FromBench(sc bench.Scenario, strategy string, seed uint64) (cfg Config, ok 
 		S3: S3Config{Capacity: capacity, Burst: float64(sc.Sim.Burst),
 			SplitAfter: sc.Sim.SplitAfter, MaxCapacity: sc.Sim.MaxRate, HotKeyFirst: sc.Sim.HotKeyFirst,
 			SlowDownRate: sc.Sim.SlowDownRate, ErrorRate: sc.Sim.ErrorRate, ResetRate: sc.Sim.ResetRate,
-			Latency: BenchLatency, ThrottleLatency: BenchThrottleLatency},
+			Latency: BenchLatency, ThrottleLatency: BenchThrottleLatency, Start: BenchStart, StartFor: time.Second},
 	}, true
 }

@@ -65,6 +65,10 @@ type FunctionConfig struct {
 	AttemptTimeout time.Duration
 	RetryBudget    int // RETRY_BUDGET; default 500
 	MaxAttempts    int // RETRY_MAX_ATTEMPTS; 0: the function's default
+	// Wake is how late a sleeping upload wakes (a limiter's wait, a
+	// backoff): the runtime's timers and scheduler; default p50 50µs, p99
+	// 500µs.
+	Wake Dist
 	// Limiter overrides the send-rate limiter's settings (this project's
 	// strategy); zero fields keep the function's defaults.
 	Limiter retry.LimiterConfig
@@ -89,6 +93,15 @@ type S3Config struct {
 	Latency                            Dist // a PUT's answer; default p50 20ms, p99 150ms
 	// ThrottleLatency is a refused PUT's answer; zero: Latency.
 	ThrottleLatency Dist
+	// Start, for the first StartFor of the run, replaces both latencies: the
+	// in-process benchmark's first second is slow (every instance starting
+	// at once on 2 cores); 0: none.
+	Start    Dist
+	StartFor time.Duration
+	// Connect is the set-up of a new connection, paid by the first request
+	// over it: an instance opens one per upload in flight and keeps them
+	// (TCP and TLS to S3 from Lambda: p50 15ms, p99 60ms by default).
+	Connect Dist
 }
 
 func (c Config) withDefaults() Config {
@@ -131,7 +144,9 @@ func (c Config) withDefaults() Config {
 	if c.Bench {
 		// pkg/bench.Run hands batches over in-process: nothing between them.
 		f.Poll, f.Invoke, f.ColdStart = Dist{}, Dist{}, Dist{}
+		defDist(&fn.Wake, BenchWake)
 	} else {
+		defDist(&fn.Wake, Dist{50 * time.Microsecond, 500 * time.Microsecond})
 		defDist(&f.Poll, Dist{15 * time.Millisecond, 60 * time.Millisecond})
 		defDist(&f.Invoke, Dist{5 * time.Millisecond, 20 * time.Millisecond})
 		defDist(&f.ColdStart, Dist{120 * time.Millisecond, 300 * time.Millisecond})
@@ -148,6 +163,11 @@ func (c Config) withDefaults() Config {
 	}
 	defDist(&s.Latency, Dist{20 * time.Millisecond, 150 * time.Millisecond})
 	defDist(&s.ThrottleLatency, s.Latency)
+	if c.Bench {
+		defDist(&s.Connect, BenchConnect)
+	} else {
+		defDist(&s.Connect, Dist{15 * time.Millisecond, 60 * time.Millisecond})
+	}
 	return c
 }
 

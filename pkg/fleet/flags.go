@@ -38,6 +38,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&fn.MemoryMB, "memory", fn.MemoryMB, "function memory, MB (default 256)")
 	fs.DurationVar(&fn.AttemptTimeout, "attempt-timeout", fn.AttemptTimeout, "ATTEMPT_TIMEOUT (default 5s)")
 	fs.IntVar(&fn.RetryBudget, "retry-budget", fn.RetryBudget, "RETRY_BUDGET (default 500)")
+	distVar(fs, &fn.Wake, "wake", "how late a sleeping upload wakes (default 50µs/500µs; -bench: 800µs/3ms)")
 	fs.IntVar(&fn.MaxAttempts, "max-attempts", fn.MaxAttempts, "RETRY_MAX_ATTEMPTS (default: the function's, 8)")
 
 	lim := &fn.Limiter
@@ -59,6 +60,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.Float64Var(&s.ResetRate, "reset-rate", s.ResetRate, "share of PUTs whose connection drops")
 	distVar(fs, &s.Latency, "latency", "PUT latency (default 20ms/150ms)")
 	distVar(fs, &s.ThrottleLatency, "throttle-latency", "latency of a refused PUT (default: -latency)")
+	distVar(fs, &s.Connect, "connect", "set-up of a new connection (default 15ms/60ms)")
 }
 
 // distVar registers a Dist as "P50/P99", e.g. 20ms/150ms, or one duration.

@@ -11,8 +11,10 @@ import (
 // instance is one Lambda execution environment: its retry machinery lives
 // as long as it does, as the function's handler does while warm.
 type instance struct {
-	id      int
-	retrier retrier
+	id       int
+	retrier  retrier
+	inFlight int // requests out now
+	conns    int // connections open: a request beyond them opens one
 }
 
 // invocation is one call of the handler, modelled on pkg/batch.Processor:
@@ -107,12 +109,21 @@ func (iv *invocation) step(r *record) {
 		return
 	}
 	if wait > 0 {
-		w.l.after(wait, func() { iv.step(r) })
+		w.l.after(wait+w.cfg.Function.Wake.draw(w.rng), func() { iv.step(r) })
 		return
 	}
 	w.requests++
-	a := w.s3.put(w.l.now, r.m.prefix, r.m.id)
-	lat, aerr := a.latency, a.err
+	inst := iv.inst
+	inst.inFlight++
+	var connect time.Duration
+	if inst.inFlight > inst.conns {
+		// The HTTP client opens a connection (kept after), paid before the
+		// request reaches S3.
+		inst.conns++
+		connect = w.cfg.S3.Connect.draw(w.rng)
+	}
+	a := w.s3.put(w.l.now+connect, r.m.prefix, r.m.id)
+	lat, aerr := connect+a.latency, a.err
 	if at := w.attemptTimeout; at > 0 && lat > at {
 		lat, aerr = at, errAttemptTimeout
 	}
@@ -120,6 +131,7 @@ func (iv *invocation) step(r *record) {
 		// The context ends first: the attempt is cut off, the record failed
 		// (whether or not S3 stored it).
 		w.l.after(iv.deadline-w.l.now, func() {
+			inst.inFlight--
 			r.c.answer(w.l.time(), context.DeadlineExceeded)
 			w.reasons["DeadlineReached"]++
 			iv.end(r, false)
@@ -127,6 +139,7 @@ func (iv *invocation) step(r *record) {
 		return
 	}
 	w.l.after(lat, func() {
+		inst.inFlight--
 		now := w.l.time()
 		r.c.answer(now, aerr)
 		if aerr == nil {
@@ -140,7 +153,7 @@ func (iv *invocation) step(r *record) {
 			return
 		}
 		w.retries++
-		w.l.after(delay, func() { iv.step(r) })
+		w.l.after(delay+w.cfg.Function.Wake.draw(w.rng), func() { iv.step(r) })
 	})
 }
 

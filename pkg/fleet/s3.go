@@ -49,7 +49,7 @@ type Tick struct {
 
 // tick returns the Tick holding now.
 func (b *bucket) tick(now time.Duration) *Tick {
-	i := int(now / time.Second)
+	i := int(now / tickSize)
 	for len(b.ticks) <= i {
 		b.ticks = append(b.ticks, Tick{})
 	}
@@ -99,20 +99,20 @@ func (b *bucket) put(now time.Duration, prefix, msg int) answer {
 		}
 		if !ok {
 			t.Throttled++
-			return b.refuse()
+			return b.refuse(now)
 		}
 	}
 	if b.writes != nil && int(b.writes[msg]) < b.cfg.HotKeyFirst {
 		b.writes[msg]++
 		t.Throttled++
-		return b.refuse()
+		return b.refuse(now)
 	}
-	lat := b.cfg.Latency.draw(b.rng)
+	lat := b.latency(now)
 	if f := b.cfg.SlowDownRate + b.cfg.ErrorRate + b.cfg.ResetRate; f > 0 {
 		switch u := b.rng.Float64(); {
 		case u < b.cfg.SlowDownRate:
 			t.Throttled++
-			return b.refuse()
+			return b.refuse(now)
 		case u < b.cfg.SlowDownRate+b.cfg.ErrorRate:
 			b.faults++
 			return answer{latency: lat, err: errInternal}
@@ -125,7 +125,7 @@ func (b *bucket) put(now time.Duration, prefix, msg int) answer {
 		// 412, then the store reads the object back to compare.
 		b.requests++
 		b.duplicates++
-		return answer{latency: lat + b.cfg.Latency.draw(b.rng), dup: true}
+		return answer{latency: lat + b.latency(now), dup: true}
 	}
 	b.stored[msg] = true
 	b.storedAt[msg] = now + lat
@@ -133,9 +133,20 @@ func (b *bucket) put(now time.Duration, prefix, msg int) answer {
 	return answer{latency: lat}
 }
 
-func (b *bucket) refuse() answer {
+func (b *bucket) refuse(now time.Duration) answer {
 	b.throttled++
+	if now < b.cfg.StartFor {
+		return answer{latency: b.cfg.Start.draw(b.rng), err: errSlowDown}
+	}
 	return answer{latency: b.cfg.ThrottleLatency.draw(b.rng), err: errSlowDown}
+}
+
+// latency draws an admitted PUT's latency at now.
+func (b *bucket) latency(now time.Duration) time.Duration {
+	if now < b.cfg.StartFor {
+		return b.cfg.Start.draw(b.rng)
+	}
+	return b.cfg.Latency.draw(b.rng)
 }
 
 // capacitySeconds is ∫ capacity dt over [0, end], all prefixes together.
@@ -193,3 +204,6 @@ func (e *s3Error) ConnectionError() bool { return e.conn }
 // errAttemptTimeout is an attempt that outlived ATTEMPT_TIMEOUT, as the
 // retry package reports it.
 var errAttemptTimeout = fmt.Errorf("put: %w", retry.ErrAttemptTimeout)
+
+// tickSize is the resolution of Result.Ticks.
+var tickSize = time.Second

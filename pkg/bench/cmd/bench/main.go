@@ -237,15 +237,16 @@ func run() error {
 		fmt.Println("- " + t)
 	}
 	if o.out != "" {
-		f, err := os.Create(o.out)
-		if err != nil {
+		var b strings.Builder
+		if err := rep.WriteMarkdown(&b); err != nil {
 			return err
 		}
-		if err := rep.WriteMarkdown(f); err != nil {
-			f.Close()
+		// make fleet's section is its own: keep it.
+		old, err := os.ReadFile(o.out)
+		if err != nil && !os.IsNotExist(err) {
 			return err
 		}
-		if err := f.Close(); err != nil {
+		if err := os.WriteFile(o.out, []byte(bench.KeepSection(b.String(), string(old), "fleet")), 0o644); err != nil {
 			return err
 		}
 		progress("wrote %s", o.out)
