@@ -6,6 +6,11 @@
 // "base64"), its key is the prefix plus its KeyTemplate rendered (by
 // default the message attribute key, or the message ID when there is none;
 // see KeyTemplate for {sent:LAYOUT}, {shard:N} and the other placeholders).
+// A queue fed by SNS or EventBridge names its Envelope: the payload and the
+// key's inputs then come out of the notification or the event. A body that
+// is an Amazon SQS Extended Client Library pointer, in a bucket the
+// Processor's PointerBuckets allow, is stored as a server-side copy of the
+// object it names, through a Copier.
 // Records upload in parallel, bounded;
 // records of one FIFO message group upload in order, and once one fails the
 // group's later records are reported failed without being tried.

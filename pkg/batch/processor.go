@@ -52,6 +52,15 @@ type Processor struct {
 	// KeyTemplate names each record's object under Prefix; nil:
 	// DefaultKeyTemplate (the key attribute, else the message ID).
 	KeyTemplate *KeyTemplate
+	// Envelope is what every body arrives in (see Parser).
+	Envelope Envelope
+	// PointerBuckets are the buckets an Extended Client Library pointer may
+	// name; its payload is copied through Copier. Empty: pointers are plain
+	// bodies.
+	PointerBuckets []string
+	// Copier makes the server-side copies of pointers; nil, a pointer
+	// record fails permanently (reason PointerUnsupported).
+	Copier Copier
 
 	// The workers live as long as the Processor, as a warm Lambda process
 	// does: started on first use, they keep the stacks they grew through the
@@ -178,7 +187,10 @@ type counters struct {
 
 // one stores one record and reports whether it is done.
 func (p *Processor) one(ctx, logCtx context.Context, rec events.SQSMessage, c *counters) bool {
-	it, err := ParseWith(rec, p.Prefix, p.KeyTemplate)
+	it, err := p.parser().Parse(rec)
+	if err == nil && it.Pointer != nil && p.Copier == nil {
+		err = inputErr("PointerUnsupported", "the record is a pointer and this processor has no Copier")
+	}
 	if err != nil {
 		p.logFailure(logCtx, rec, it.Key, ErrorCode(err), "", err.Error())
 		return false
@@ -186,7 +198,11 @@ func (p *Processor) one(ctx, logCtx context.Context, rec events.SQSMessage, c *c
 	var existed bool
 	attempts, err := p.policy().DoScoped(ctx, p.scope(it.Key), func(ctx context.Context) error {
 		var err error
-		existed, err = p.Store.Put(ctx, it.Key, it.Body, it.ContentType)
+		if ptr := it.Pointer; ptr != nil {
+			existed, err = p.Copier.Copy(ctx, ptr.Bucket, ptr.Key, ptr.Size, it.Key, it.ContentType)
+		} else {
+			existed, err = p.Store.Put(ctx, it.Key, it.Body, it.ContentType)
+		}
 		if retry.Throttle(err) {
 			c.throttles.Add(1)
 		}
@@ -238,14 +254,18 @@ func (p *Processor) logFailure(ctx context.Context, rec events.SQSMessage, key, 
 }
 
 // keyOf returns the key a record would be stored under, or "" when its
-// attributes are invalid; for log lines of records that are not tried. It
-// does not decode the body.
+// attributes (or envelope) are invalid; for log lines of records that are
+// not tried. It does not decode the payload.
 func (p *Processor) keyOf(rec events.SQSMessage) string {
-	key, err := p.KeyTemplate.Key(rec, p.Prefix)
+	key, err := p.parser().Key(rec)
 	if err != nil {
 		return ""
 	}
 	return key
+}
+
+func (p *Processor) parser() Parser {
+	return Parser{Prefix: p.Prefix, KeyTemplate: p.KeyTemplate, Envelope: p.Envelope, PointerBuckets: p.PointerBuckets}
 }
 
 // ErrorCode names err for logs: its ErrorCode() when it has one, else a

@@ -24,9 +24,12 @@ const MaxKeyLen = 1024
 type Item struct {
 	MessageID   string
 	Key         string // full key, prefix included
-	Body        []byte
+	Body        []byte // the payload; nil when Pointer is set
 	ContentType string
 	Group       string // FIFO message group ID; empty for standard queues
+	// Pointer, when set, names the payload S3 already holds: the object
+	// is a server-side copy of it, and Body is empty.
+	Pointer *Pointer
 }
 
 // InputError is a record that can never be stored as sent: a permanent
@@ -47,21 +50,54 @@ func inputErr(reason, format string, args ...any) *InputError {
 // Parse turns an SQS record into an Item under prefix, named by
 // DefaultKeyTemplate, or returns an *InputError naming what is wrong with it.
 func Parse(rec events.SQSMessage, prefix string) (Item, error) {
-	return ParseWith(rec, prefix, nil)
+	return Parser{Prefix: prefix}.Parse(rec)
 }
 
 // ParseWith is Parse with the key named by tmpl (nil: DefaultKeyTemplate).
 func ParseWith(rec events.SQSMessage, prefix string, tmpl *KeyTemplate) (Item, error) {
+	return Parser{Prefix: prefix, KeyTemplate: tmpl}.Parse(rec)
+}
+
+// Parser turns SQS records into Items. Its zero value parses bodies without
+// an envelope, names them by DefaultKeyTemplate without a prefix and treats
+// pointers as plain bodies. A Parser is safe for concurrent use.
+type Parser struct {
+	Prefix      string       // prepended to every key
+	KeyTemplate *KeyTemplate // nil: DefaultKeyTemplate
+	Envelope    Envelope     // what every body arrives in
+	// PointerBuckets are the buckets an Extended Client Library pointer
+	// may name; empty, pointers are plain bodies, stored as they came.
+	PointerBuckets []string
+}
+
+// Parse turns rec into an Item, or returns an *InputError naming what is
+// wrong with it: InvalidEnvelope, InvalidKey, InvalidAttribute,
+// InvalidContentType, InvalidBase64, UnsupportedContentEncoding,
+// InvalidPointer or PointerNotAllowed.
+//
+// With EnvelopeSNS the payload is the notification's Message, read with
+// the notification's attributes; with EnvelopeEventBridge it is the event
+// as received, with Content-Type application/json, and the record's
+// content-type and content-encoding attributes are not read.
+func (p Parser) Parse(rec events.SQSMessage) (Item, error) {
 	it := Item{MessageID: rec.MessageId, Group: rec.Attributes["MessageGroupId"]}
 	if rec.MessageId == "" {
 		return it, inputErr("MissingMessageId", "record has no messageId")
 	}
-	key, err := tmpl.Key(rec, prefix)
+	m, err := p.Envelope.Open(rec)
+	if err != nil {
+		return it, err
+	}
+	key, err := p.KeyTemplate.MessageKey(m, p.Prefix)
 	if err != nil {
 		return it, err
 	}
 	it.Key = key
-	if a, ok := rec.MessageAttributes[AttrContentType]; ok {
+	if m.Envelope == EnvelopeEventBridge {
+		it.Body, it.ContentType = []byte(m.Body), ContentTypeJSON
+		return it, nil
+	}
+	if a, ok := m.Attributes[AttrContentType]; ok {
 		s, err := stringAttr(AttrContentType, a)
 		if err != nil {
 			return it, err
@@ -72,18 +108,31 @@ func ParseWith(rec events.SQSMessage, prefix string, tmpl *KeyTemplate) (Item, e
 		it.ContentType = s
 	}
 	enc := ""
-	if a, ok := rec.MessageAttributes[AttrContentEncoding]; ok {
+	if a, ok := m.Attributes[AttrContentEncoding]; ok {
 		s, err := stringAttr(AttrContentEncoding, a)
 		if err != nil {
 			return it, err
 		}
 		enc = strings.ToLower(strings.TrimSpace(s))
 	}
+	if len(p.PointerBuckets) > 0 {
+		ptr, err := parsePointer(m, p.PointerBuckets)
+		if err != nil {
+			return it, err
+		}
+		if ptr != nil {
+			if enc != "" && enc != "identity" {
+				return it, inputErr("InvalidPointer", "content-encoding %q cannot apply to a pointer: its payload is copied as S3 holds it", truncate(enc, 64))
+			}
+			it.Pointer = ptr
+			return it, nil
+		}
+	}
 	switch enc {
 	case "", "identity":
-		it.Body = []byte(rec.Body)
+		it.Body = []byte(m.Body)
 	case "base64":
-		b, err := base64.StdEncoding.Strict().DecodeString(rec.Body)
+		b, err := base64.StdEncoding.Strict().DecodeString(m.Body)
 		if err != nil {
 			return it, inputErr("InvalidBase64", "body is not valid base64: %v", err)
 		}
@@ -92,6 +141,16 @@ func ParseWith(rec events.SQSMessage, prefix string, tmpl *KeyTemplate) (Item, e
 		return it, inputErr("UnsupportedContentEncoding", "content-encoding %q is not supported (use base64 or none)", truncate(enc, 64))
 	}
 	return it, nil
+}
+
+// Key returns the key rec would be stored under, or an *InputError; it
+// opens the envelope but decodes no payload.
+func (p Parser) Key(rec events.SQSMessage) (string, error) {
+	m, err := p.Envelope.Open(rec)
+	if err != nil {
+		return "", err
+	}
+	return p.KeyTemplate.MessageKey(m, p.Prefix)
 }
 
 func stringAttr(name string, a events.SQSMessageAttribute) (string, error) {

@@ -32,8 +32,9 @@ const (
 // Placeholders:
 //
 //	{key}          the key attribute, checked as ValidateKey does; the message ID when there is none
-//	{messageId}    the message ID
-//	{sent:LAYOUT}  the message's SentTimestamp in UTC, formatted by time.Format: LAYOUT is
+//	{messageId}    the message ID (with an envelope: the SNS MessageId or the event id)
+//	{sent:LAYOUT}  the message's SentTimestamp (with an envelope: the notification's Timestamp or
+//	               the event's time) in UTC, formatted by time.Format: LAYOUT is
 //	               written in Go's reference time (2006 year, 01 month, 02 day, 15 hour,
 //	               04 minute, 05 second), e.g. {sent:2006/01/02/15}; strftime forms (%Y) are refused
 //	{shard:N}      one of N prefixes (2 to 4096) chosen by the FNV-1a (32-bit) hash of what
@@ -366,12 +367,19 @@ func (t *KeyTemplate) UsesKey() bool {
 // reason InvalidKey (InvalidAttribute for an attribute that is not a
 // String), so it fails permanently without an S3 call.
 func (t *KeyTemplate) Key(rec events.SQSMessage, prefix string) (string, error) {
+	return t.MessageKey(MessageOf(rec), prefix)
+}
+
+// MessageKey is Key for a message out of its envelope (see Envelope.Open):
+// {key} falls back to m.ID, {messageId} is m.ID, {sent:LAYOUT} reads
+// m.SentTimestamp and {attr:NAME} m.Attributes.
+func (t *KeyTemplate) MessageKey(m Message, prefix string) (string, error) {
 	if t == nil {
 		t = defaultTemplate
 	}
 	var b strings.Builder
 	for _, p := range t.parts {
-		v, err := t.value(p, rec, prefix)
+		v, err := t.value(p, m, prefix)
 		if err != nil {
 			return "", err
 		}
@@ -391,21 +399,21 @@ func (t *KeyTemplate) Key(rec events.SQSMessage, prefix string) (string, error) 
 	return key, nil
 }
 
-func (t *KeyTemplate) value(p part, rec events.SQSMessage, prefix string) (string, error) {
+func (t *KeyTemplate) value(p part, m Message, prefix string) (string, error) {
 	switch p.kind {
 	case literal:
 		return p.text, nil
 	case phMessageID:
-		return rec.MessageId, nil
+		return m.ID, nil
 	case phKey:
 		// The default template checks the key with its prefix, as before
 		// templates; others check the whole rendered key at the end.
 		if t.legacy() {
-			return keyOrID(rec, prefix)
+			return keyOrID(m, prefix)
 		}
-		return keyOrID(rec, "")
+		return keyOrID(m, "")
 	case phShard:
-		k, err := keyOrID(rec, "")
+		k, err := keyOrID(m, "")
 		if err != nil {
 			return "", err
 		}
@@ -413,13 +421,13 @@ func (t *KeyTemplate) value(p part, rec events.SQSMessage, prefix string) (strin
 		h.Write([]byte(k))
 		return fmt.Sprintf("%0*d", p.width, h.Sum32()%uint32(p.shards)), nil
 	case phSent:
-		ms, err := strconv.ParseInt(rec.Attributes["SentTimestamp"], 10, 64)
+		ms, err := strconv.ParseInt(m.SentTimestamp, 10, 64)
 		if err != nil || ms < 0 {
-			return "", inputErr("InvalidKey", "KEY_TEMPLATE uses {sent:...} and the record's SentTimestamp is %q, not milliseconds since 1970", truncate(rec.Attributes["SentTimestamp"], 32))
+			return "", inputErr("InvalidKey", "KEY_TEMPLATE uses {sent:...} and the record's SentTimestamp is %q, not milliseconds since 1970", truncate(m.SentTimestamp, 32))
 		}
 		return time.UnixMilli(ms).UTC().Format(p.text), nil
 	case phAttr:
-		a, ok := rec.MessageAttributes[p.text]
+		a, ok := m.Attributes[p.text]
 		if !ok {
 			return "", inputErr("InvalidKey", "KEY_TEMPLATE uses {attr:%s} and the message has no attribute %q", p.text, p.text)
 		}
@@ -432,7 +440,7 @@ func (t *KeyTemplate) value(p part, rec events.SQSMessage, prefix string) (strin
 		}
 		return s, nil
 	case phGroup:
-		g := rec.Attributes["MessageGroupId"]
+		g := m.Group
 		if g == "" {
 			return "", inputErr("InvalidKey", "KEY_TEMPLATE uses {group} and the message has no MessageGroupId (not from a FIFO queue?)")
 		}
@@ -446,10 +454,10 @@ func (t *KeyTemplate) value(p part, rec events.SQSMessage, prefix string) (strin
 
 // keyOrID returns the key attribute, checked under prefix, or the message
 // ID when there is none.
-func keyOrID(rec events.SQSMessage, prefix string) (string, error) {
-	a, ok := rec.MessageAttributes[AttrKey]
+func keyOrID(m Message, prefix string) (string, error) {
+	a, ok := m.Attributes[AttrKey]
 	if !ok {
-		return rec.MessageId, nil
+		return m.ID, nil
 	}
 	s, err := stringAttr(AttrKey, a)
 	if err != nil {
