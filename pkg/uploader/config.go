@@ -3,6 +3,7 @@ package uploader
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,7 +18,14 @@ type Config struct {
 	KeyPrefix string // KEY_PREFIX, default "uploads/"
 	// KeyTemplate names each object under KeyPrefix (KEY_TEMPLATE); nil:
 	// batch.DefaultKeyTemplate, the key attribute or else the message ID.
-	KeyTemplate      *batch.KeyTemplate
+	KeyTemplate *batch.KeyTemplate
+	// Envelope is what every body arrives in (ENVELOPE: none, sns or
+	// eventbridge); the zero value is batch.EnvelopeNone.
+	Envelope batch.Envelope
+	// PointerBuckets are the buckets an Extended Client Library pointer
+	// may name (POINTER_BUCKETS, comma-separated); empty, pointers are
+	// plain bodies.
+	PointerBuckets   []string
 	UsePathStyle     bool          // S3_USE_PATH_STYLE, for local S3-compatible endpoints
 	ChecksumWhenReq  bool          // S3_CHECKSUM=when_required: no flexible checksum (CRC32) unless S3 requires one; Content-MD5 is sent instead
 	MaxAttempts      int           // RETRY_MAX_ATTEMPTS, default 8 (first attempt included)
@@ -69,6 +77,20 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			errs = append(errs, err)
 		}
 		c.KeyTemplate = t
+	}
+	if v, ok := lookup(getenv, "ENVELOPE"); ok {
+		e, err := batch.ParseEnvelope(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("ENVELOPE=%w", err))
+		}
+		c.Envelope = e
+	}
+	if v, ok := lookup(getenv, "POINTER_BUCKETS"); ok {
+		b, err := ParsePointerBuckets(v)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		c.PointerBuckets = b
 	}
 	if v, ok := lookup(getenv, "METRICS_NAMESPACE"); ok {
 		c.MetricsNamespace = v
@@ -123,6 +145,26 @@ func ParseKeyTemplate(v string) (*batch.KeyTemplate, error) {
 		return nil, fmt.Errorf("KEY_TEMPLATE=%q: %w", v, err)
 	}
 	return t, nil
+}
+
+// ParsePointerBuckets reads a POINTER_BUCKETS value: bucket names
+// separated by commas. Its error names the variable and the name that is
+// not a bucket's; the CDK app checks the pointerBuckets setting with it.
+func ParsePointerBuckets(v string) ([]string, error) {
+	var out []string
+	for name := range strings.SplitSeq(v, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		if !batch.ValidBucketName(name) {
+			return nil, fmt.Errorf("POINTER_BUCKETS=%q: %q is not a bucket name (3 to 63 lower-case letters, digits, '.' and '-')", v, name)
+		}
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out, nil
 }
 
 func lookup(getenv func(string) string, name string) (string, bool) {

@@ -1,6 +1,7 @@
 package uploader
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +21,7 @@ func TestConfigFromEnv(t *testing.T) {
 	}
 	want := Config{Bucket: "b", KeyPrefix: "uploads/", MaxAttempts: 8, BaseDelay: 25 * time.Millisecond, MaxDelay: 5 * time.Second,
 		RetryBudget: 500, AttemptTimeout: 5 * time.Second, Concurrency: 8, DeadlineMargin: 2 * time.Second, MetricsNamespace: "S3Uploader"}
-	if c != want {
+	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults = %+v; want %+v", c, want)
 	}
 	c, err = ConfigFromEnv(env("BUCKET_NAME", "b", "KEY_PREFIX", "in/", "S3_USE_PATH_STYLE", "true", "S3_CHECKSUM", "when_required",
@@ -31,7 +32,7 @@ func TestConfigFromEnv(t *testing.T) {
 	}
 	want = Config{Bucket: "b", KeyPrefix: "in/", UsePathStyle: true, ChecksumWhenReq: true, MaxAttempts: 3, BaseDelay: 10 * time.Millisecond,
 		MaxDelay: time.Second, RetryBudget: 50, AttemptTimeout: 2 * time.Second, Concurrency: 16, DeadlineMargin: 500 * time.Millisecond, MetricsNamespace: "X"}
-	if c != want {
+	if !reflect.DeepEqual(c, want) {
 		t.Errorf("overrides = %+v; want %+v", c, want)
 	}
 }

@@ -20,6 +20,8 @@ import (
 // the function, and what must come of it.
 type corpusEntry struct {
 	About string `json:"about"`
+	// Env is extra environment for the function (ENVELOPE, POINTER_BUCKETS, ...).
+	Env map[string]string `json:"env"`
 	// The payload: JSON, or raw text, or raw bytes in base64 (for bytes that
 	// are not UTF-8). In its text, each key of Expand is replaced by its
 	// character repeated Times times (large values without large files).
@@ -88,7 +90,7 @@ func TestBadInputCorpus(t *testing.T) {
 			}
 			payload = []byte(expand(string(payload)))
 
-			e := newEnv(t, nil, nil)
+			e := newEnv(t, nil, c.Env)
 			out, err := lambda.NewHandler(e.handler).Invoke(context.Background(), payload)
 			switch {
 			case c.Want.Error == "" && err != nil:

@@ -21,6 +21,10 @@ import (
 
 const testBucket = "uploads-test"
 
+// pointerBucket is the second bucket of the in-process S3: where a sender
+// using the Extended Client Library leaves its large payloads.
+const pointerBucket = "payloads-test"
+
 // testEnv is the real handler and the real S3 client, over HTTP, against an
 // in-process S3 with scripted faults in front.
 type testEnv struct {
@@ -76,7 +80,7 @@ func newEnv(t *testing.T, script func(n int64, r *http.Request) s3sim.Fault, env
 func newEnvWith(t *testing.T, wrap func(http.Handler) http.Handler, env map[string]string) *testEnv {
 	t.Helper()
 	offlineAWS(t)
-	mem, err := s3sim.NewMemory(testBucket)
+	mem, err := s3sim.NewMemory(testBucket, pointerBucket)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,6 +152,23 @@ func (e *testEnv) object(key string) (body []byte, contentType string, ok bool) 
 		e.t.Fatalf("read %s: %v", key, err)
 	}
 	return b, aws.ToString(out.ContentType), true
+}
+
+// requestsTo returns the requests that reached the server for bucket
+// ("METHOD key"), faults included.
+func (e *testEnv) requestsTo(bucket string) []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []string
+	for _, r := range e.requests {
+		method, path, _ := strings.Cut(r, " ")
+		if bucket == testBucket && !strings.HasPrefix(path, "/") {
+			out = append(out, r)
+		} else if k, ok := strings.CutPrefix(path, "/"+bucket+"/"); ok {
+			out = append(out, method+" "+k)
+		}
+	}
+	return out
 }
 
 func (e *testEnv) keys() []string {

@@ -70,16 +70,20 @@ func New(cfg Config, client s3store.API, out io.Writer) *Handler {
 		// No flexible checksum is sent then: keep the body verified by S3.
 		storeOpts = append(storeOpts, s3store.WithContentMD5())
 	}
+	store := s3store.New(client, cfg.Bucket, storeOpts...)
 	return &Handler{
 		cfg: cfg,
 		proc: &batch.Processor{
-			Store:       s3store.New(client, cfg.Bucket, storeOpts...),
-			Policy:      policy,
-			Prefix:      cfg.KeyPrefix,
-			KeyTemplate: cfg.KeyTemplate,
-			Concurrency: cfg.Concurrency,
-			Margin:      cfg.DeadlineMargin,
-			Logger:      logger,
+			Store:          store,
+			Copier:         store,
+			Policy:         policy,
+			Prefix:         cfg.KeyPrefix,
+			KeyTemplate:    cfg.KeyTemplate,
+			Envelope:       cfg.Envelope,
+			PointerBuckets: cfg.PointerBuckets,
+			Concurrency:    cfg.Concurrency,
+			Margin:         cfg.DeadlineMargin,
+			Logger:         logger,
 		},
 		out:    out,
 		logger: logger,
