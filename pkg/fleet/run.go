@@ -49,16 +49,12 @@ func Run(cfg Config) (Result, error) {
 	for p := range cfg.Prefixes {
 		w.scopes = append(w.scopes, fmt.Sprintf("uploads/p%02d/", p))
 	}
-	var buildErr error
-	w.newRetrier = func(id int) retrier {
-		r, err := newRetrier(cfg, rand.New(rand.NewPCG(cfg.Seed, uint64(1000+id))), w.scopes, w.oracle)
-		if err != nil && buildErr == nil {
-			buildErr = err
-		}
-		return r
+	fn, err := functionConfig(cfg.Function)
+	if err != nil {
+		return Result{}, fmt.Errorf("function settings: %w", err)
 	}
-	if _, err := newRetrier(cfg, w.rng, w.scopes, w.oracle); err != nil {
-		return Result{}, err
+	w.newRetrier = func(id int) retrier {
+		return newRetrier(cfg, fn, rand.New(rand.NewPCG(cfg.Seed, uint64(1000+id))), w.scopes, w.oracle)
 	}
 	w.q = &queue{l: l, visibility: cfg.Fleet.Visibility, maxReceive: cfg.Fleet.MaxReceiveCount,
 		noRedrive: cfg.Bench, onVisible: w.wake}
@@ -72,9 +68,6 @@ func Run(cfg Config) (Result, error) {
 		return w.running == 0 && (!w.q.pending() || cfg.Cutoff > 0 && l.now >= cfg.Cutoff)
 	}
 	l.run(cfg.Horizon, done)
-	if buildErr != nil {
-		return Result{}, buildErr
-	}
 	return w.result(), nil
 }
 

@@ -52,37 +52,30 @@ type retrier interface {
 	begin(prefix int) caller
 }
 
-// newRetrier builds an instance's retrier for cfg's strategy.
-func newRetrier(cfg Config, rng *rand.Rand, scopes []string, fleet *oracle) (retrier, error) {
+// newRetrier builds an instance's retrier for cfg's strategy, with the
+// function's configuration fn (see functionConfig).
+func newRetrier(cfg Config, fn uploader.Config, rng *rand.Rand, scopes []string, fleet *oracle) retrier {
 	switch cfg.Strategy {
-	case "project", "plain":
-		ucfg, err := functionConfig(cfg.Function)
-		if err != nil {
-			return nil, err
-		}
-		p := uploader.NewPolicy(ucfg)
-		if cfg.Strategy == "plain" {
-			p.Limiters = nil
-		} else if cfg.Function.Limiter != (retry.LimiterConfig{}) {
-			p.Limiters = retry.NewLimiters(cfg.Function.Limiter, 0)
-		}
-		return &policyRetrier{p: p, rng: rng, scopes: scopes}, nil
 	case "sdk":
-		return &sdkRetrier{s: awsretry.NewStandard()}, nil
+		return &sdkRetrier{s: awsretry.NewStandard()}
 	case "oracle":
-		ucfg, err := functionConfig(cfg.Function)
-		if err != nil {
-			return nil, err
-		}
-		p := uploader.NewPolicy(ucfg)
+		p := uploader.NewPolicy(fn)
 		p.Limiters = nil
-		return &oracleRetrier{policyRetrier{p: p, rng: rng, scopes: scopes}, fleet}, nil
+		return &oracleRetrier{policyRetrier{p: p, rng: rng, scopes: scopes}, fleet}
 	}
-	return nil, fmt.Errorf("strategy %q: want one of %v", cfg.Strategy, Strategies)
+	p := uploader.NewPolicy(fn)
+	switch {
+	case cfg.Strategy == "plain":
+		p.Limiters = nil
+	case cfg.Function.Limiter != (retry.LimiterConfig{}):
+		p.Limiters = retry.NewLimiters(cfg.Function.Limiter, 0)
+	}
+	return &policyRetrier{p: p, rng: rng, scopes: scopes}
 }
 
 // functionConfig is the function's configuration read the way the function
-// reads it, from its environment, with fc's settings.
+// reads it, from its environment, with fc's settings: a value the function
+// would refuse is an error.
 func functionConfig(fc FunctionConfig) (uploader.Config, error) {
 	env := map[string]string{
 		"BUCKET_NAME":        "fleet",
