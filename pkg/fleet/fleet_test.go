@@ -80,7 +80,7 @@ func TestDeterministic(t *testing.T) {
 // TestLimiterMatters checks the simulation tells strategies apart where it
 // matters: 1,000 instances on one prefix.
 func TestLimiterMatters(t *testing.T) {
-	cfg := Config{Seed: 1, Messages: 60_000, Fleet: FleetConfig{Instances: 1000}}
+	cfg := Config{Seed: 1, Messages: 30_000, Fleet: FleetConfig{Instances: 1000}}
 	proj, err := Run(cfg)
 	if err != nil {
 		t.Fatal(err)

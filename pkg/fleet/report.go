@@ -154,3 +154,17 @@ func WriteSettings(w io.Writer, base Config) {
 		fmt.Fprintln(w, "- "+l)
 	}
 }
+
+// WriteSweep writes the sweep (one strategy's cells) as Markdown.
+func WriteSweep(w io.Writer, rrs []RowResult, strategy string) {
+	fmt.Fprintln(w, "| instances on one prefix | waste | goodput / capacity | redelivered | dead-lettered |")
+	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|")
+	for _, rr := range rrs {
+		c := rr.Cell(strategy)
+		if c == nil {
+			continue
+		}
+		fmt.Fprintf(w, "| %d | %.3f | %.3f | %.0f | %.0f |\n", rr.Row.Instances, c.Median(Result.Waste), c.Median(Result.OfCapacity),
+			c.Median(func(r Result) float64 { return float64(r.Redeliveries) }), c.Max(func(r Result) float64 { return float64(r.DeadLettered) }))
+	}
+}

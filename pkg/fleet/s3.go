@@ -206,4 +206,4 @@ func (e *s3Error) ConnectionError() bool { return e.conn }
 var errAttemptTimeout = fmt.Errorf("put: %w", retry.ErrAttemptTimeout)
 
 // tickSize is the resolution of Result.Ticks.
-var tickSize = time.Second
+const tickSize = time.Second

@@ -48,6 +48,16 @@ func TableRows() []Row {
 	return rows
 }
 
+// SweepRows are the fleets of the sweep behind the advice on instances per
+// prefix: 50 to 1,000 instances on one prefix.
+func SweepRows() []Row {
+	var rows []Row
+	for _, n := range []int{50, 100, 200, 300, 500, 1000} {
+		rows = append(rows, Row{Instances: n, Prefixes: 1})
+	}
+	return rows
+}
+
 // Cell is one strategy's runs of one row, one per seed.
 type Cell struct {
 	Strategy string

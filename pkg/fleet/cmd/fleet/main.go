@@ -83,9 +83,15 @@ func runTable(base fleet.Config, seeds, workers, checkRuns int, out, charts stri
 	if err != nil {
 		return err
 	}
+	sweepBase := base
+	sweepBase.Messages = messagesOf(base) / 2
+	sweep, err := fleet.RunTable(sweepBase, fleet.SweepRows(), []string{"project"}, seeds, workers, progress)
+	if err != nil {
+		return err
+	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "## Fleet simulation\n\nWritten by `make fleet` on %s, in %s (%d simulations on %d workers, %d seeds each; %d CPUs).\n\n",
-		time.Now().UTC().Format("2006-01-02 15:04 MST"), time.Since(start).Round(time.Second), len(rrs)*len(fleet.Strategies)*seeds, workers, seeds, runtime.NumCPU())
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), time.Since(start).Round(time.Second), (len(rrs)*len(fleet.Strategies)+len(sweep))*seeds, workers, seeds, runtime.NumCPU())
 	fmt.Fprintln(&b, "A discrete-event simulation on a virtual clock (pkg/fleet): the function's real retry code (pkg/retry, through the same policy the function builds) in every instance, S3 prefixes as token buckets, the SQS queue and the event source mapping modelled after their documentation (sources beside the code). Figures are medians over the seeds; dead-lettered is the most in any seed.")
 	fmt.Fprintln(&b)
 	fleet.WriteSettings(&b, base)
@@ -109,6 +115,8 @@ func runTable(base fleet.Config, seeds, workers, checkRuns int, out, charts stri
 	fmt.Fprintln(&b, "**goodput / capacity** = objects stored ÷ ∫ capacity dt over the drain; **waste** = extra S3 requests per object stored; **p50/p99** = from send (all at time 0) to stored; **drain** = to the last message stored or dead-lettered, and × the ideal's; **GB-s** = Lambda billed duration × memory, init included; **$ per million** = Lambda and S3 request cost per million objects stored, and × the ideal's.")
 	fmt.Fprintln(&b)
 	fleet.WriteTable(&b, rrs)
+	fmt.Fprintf(&b, "\n### Instances per prefix\n\nThis project only, %d messages on one prefix: the sweep behind the README's advice (`maxConcurrency` ≤ 200 × the prefixes; the synth warns past twice that).\n\n", messagesOf(sweepBase))
+	fleet.WriteSweep(&b, sweep, "project")
 	if charts != "" {
 		if err := os.MkdirAll(charts, 0o755); err != nil {
 			return err
@@ -165,4 +173,12 @@ func writeCharts(base fleet.Config, rrs []fleet.RowResult, dir string) ([]string
 		return nil, err
 	}
 	return []string{capFile, reqFile, tlFile}, nil
+}
+
+// messagesOf is cfg's message count, its default when unset.
+func messagesOf(cfg fleet.Config) int {
+	if cfg.Messages > 0 {
+		return cfg.Messages
+	}
+	return 1_000_000
 }
