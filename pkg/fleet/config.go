@@ -98,6 +98,10 @@ type S3Config struct {
 	// at once on 2 cores); 0: none.
 	Start    Dist
 	StartFor time.Duration
+	// Arrival is how long a request takes to reach S3 once sent (the
+	// client's signing and the way there), before S3 decides on it; the
+	// latency then is the rest. Zero: at once.
+	Arrival Dist
 	// Connect is the set-up of a new connection, paid by the first request
 	// over it: an instance opens one per upload in flight and keeps them
 	// (TCP and TLS to S3 from Lambda: p50 15ms, p99 60ms by default).

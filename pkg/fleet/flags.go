@@ -61,6 +61,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	distVar(fs, &s.Latency, "latency", "PUT latency (default 20ms/150ms)")
 	distVar(fs, &s.ThrottleLatency, "throttle-latency", "latency of a refused PUT (default: -latency)")
 	distVar(fs, &s.Connect, "connect", "set-up of a new connection (default 15ms/60ms)")
+	distVar(fs, &s.Arrival, "arrival", "from a request sent to S3 deciding on it (default 0: the latency is all on the way back)")
 }
 
 // distVar registers a Dist as "P50/P99", e.g. 20ms/150ms, or one duration.

@@ -122,10 +122,20 @@ func (iv *invocation) step(r *record) {
 		inst.conns++
 		connect = w.cfg.S3.Connect.draw(w.rng)
 	}
-	a := w.s3.put(w.l.now+connect, r.m.prefix, r.m.id)
-	lat, aerr := connect+a.latency, a.err
-	if at := w.attemptTimeout; at > 0 && lat > at {
-		lat, aerr = at, errAttemptTimeout
+	// The request reaches S3 after the connection's set-up and its way
+	// there; S3 decides then, and its answer takes the latency to come back.
+	up := connect + w.cfg.S3.Arrival.draw(w.rng)
+	w.l.after(up, func() { iv.arrive(r, up) })
+}
+
+// arrive is S3 deciding on the record's attempt, up after it was sent.
+func (iv *invocation) arrive(r *record, up time.Duration) {
+	w, inst := iv.w, iv.inst
+	deadline := epoch.Add(iv.deadline)
+	a := w.s3.put(w.l.now, r.m.prefix, r.m.id)
+	lat, aerr := a.latency, a.err
+	if at := w.attemptTimeout; at > 0 && up+lat > at {
+		lat, aerr = max(0, at-up), errAttemptTimeout
 	}
 	if w.l.now+lat >= iv.deadline {
 		// The context ends first: the attempt is cut off, the record failed

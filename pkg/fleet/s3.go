@@ -85,7 +85,8 @@ type answer struct {
 	dup     bool  // the object was already there with the same bytes
 }
 
-// put sends message msg's PUT to prefix at now.
+// put is message msg's PUT to prefix, reaching S3 at now: the answer
+// comes back latency later.
 func (b *bucket) put(now time.Duration, prefix, msg int) answer {
 	b.requests++
 	t := b.tick(now)
