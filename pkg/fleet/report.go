@@ -114,19 +114,35 @@ func within(got, want, tol float64) bool {
 	return d >= -tol && d <= tol
 }
 
-// WriteChecks writes the honesty check as Markdown.
+// WriteChecks writes the honesty check as Markdown: medians, [min–max]
+// over the runs.
 func WriteChecks(w io.Writer, checks []Check) {
 	fmt.Fprintln(w, "| scenario | strategy | throughput, bench | throughput, simulation | waste, bench | waste, simulation | within 10 % |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---|")
+	thr := func(a Agreement) float64 { return a.Throughput }
+	waste := func(a Agreement) float64 { return a.Waste }
 	for _, c := range checks {
 		ok := "yes"
 		if !c.Within(0.1) {
 			ok = "**no**"
 		}
-		fmt.Fprintf(w, "| %s | %s | %.0f /s | %.0f /s (%+.0f %%) | %.3f | %.3f (%+.0f %%) | %s |\n",
-			c.Row, strategyNames[c.Strategy], c.BenchThr, c.SimThr, pct(c.SimThr, c.BenchThr),
-			c.BenchWaste, c.SimWaste, pct(c.SimWaste, c.BenchWaste), ok)
+		fmt.Fprintf(w, "| %s | %s | %.0f /s %s | %.0f /s %s (%+.0f %%) | %.3f %s | %.3f %s (%+.0f %%) | %s |\n",
+			c.Row, strategyNames[c.Strategy],
+			c.BenchThr, span(c.Bench, thr, "%.0f"), c.SimThr, span(c.Sim, thr, "%.0f"), pct(c.SimThr, c.BenchThr),
+			c.BenchWaste, span(c.Bench, waste, "%.3f"), c.SimWaste, span(c.Sim, waste, "%.3f"), pct(c.SimWaste, c.BenchWaste), ok)
 	}
+}
+
+// span is "[min–max]" of f over runs.
+func span(runs []Agreement, f func(Agreement) float64, format string) string {
+	if len(runs) == 0 {
+		return ""
+	}
+	lo, hi := f(runs[0]), f(runs[0])
+	for _, r := range runs[1:] {
+		lo, hi = min(lo, f(r)), max(hi, f(r))
+	}
+	return "[" + fmt.Sprintf(format, lo) + "–" + fmt.Sprintf(format, hi) + "]"
 }
 
 func pct(got, want float64) float64 {
