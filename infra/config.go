@@ -42,6 +42,10 @@ type Config struct {
 	// VisibilityTimeout is the queue's visibility timeout: context
 	// "visibilityTimeout", or when unset (zero) [Config.MinVisibilityTimeout].
 	VisibilityTimeout time.Duration
+	// PrefixCount is how many key prefixes the writes spread over, for the
+	// synth's capacity warning (capacity.go): context "prefixCount", or when
+	// unset (zero) what KeyTemplate's {shard:N} give.
+	PrefixCount int
 
 	OldestMessageAlarm time.Duration // context "oldestMessageAlarm": alarm threshold on the age of the oldest message
 	AlarmTopicArn      string        // context "alarmTopicArn": SNS topic the alarms notify; empty for none
@@ -121,7 +125,7 @@ func settingKeys() []string {
 		"stackName", "arch", "local", "dev", "kms", "versioned",
 		"keyPrefix", "keyTemplate", "accessLogRetentionDays",
 		"functionTimeout", "memorySize", "applicationLogLevel", "systemLogLevel", "logRetentionDays",
-		"batchSize", "maxBatchingWindow", "maxConcurrency", "maxReceiveCount", "visibilityTimeout",
+		"batchSize", "maxBatchingWindow", "maxConcurrency", "prefixCount", "maxReceiveCount", "visibilityTimeout",
 		"oldestMessageAlarm", "alarmTopicArn", "metricsNamespace",
 	}
 	for k := range functionEnvKnobs {
@@ -235,6 +239,7 @@ func ConfigFromContext(lookup func(key string) any, all []string) (Config, error
 	integer("batchSize", &c.BatchSize, 1, 10000, "")
 	duration("maxBatchingWindow", &c.MaxBatchingWindow, 0, 300*time.Second)
 	integer("maxConcurrency", &c.MaxConcurrency, 2, 1000, " (the limits of an SQS event source's maximum concurrency)")
+	integer("prefixCount", &c.PrefixCount, 0, 1_000_000, " (0: what keyTemplate's {shard:N} give)")
 	integer("maxReceiveCount", &c.MaxReceiveCount, minMaxReceiveCount, 1000,
 		"; below 5 a message that met a throttled or failing function goes to the dead-letter queue too early")
 	duration("visibilityTimeout", &c.VisibilityTimeout, 0, 12*time.Hour)

@@ -66,6 +66,7 @@ func NewUploaderStack(scope constructs.Construct, id string, props *UploaderStac
 		*stack.Region(), *stack.Region(), *obs.dashboard.DashboardName()), "CloudWatch dashboard: EMF metrics, queue and DLQ depth, alarms")
 
 	addNagSuppressions(stack, cfg, store, fn)
+	warnCapacity(stack, cfg)
 	return stack
 }
 
