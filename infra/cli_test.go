@@ -132,8 +132,9 @@ func TestCfnLint(t *testing.T) {
 		t.Skip("cfn-lint not found: pip install cfn-lint")
 	}
 	variants := map[string]map[string]any{
-		"defaults":  nil,
-		"kms dev":   {"kms": "true", "dev": "true", "alarmTopicArn": "arn:aws:sns:us-east-1:123456789012:oncall", "retryMaxAttempts": "7"},
+		"defaults": nil,
+		"kms dev": {"kms": "true", "dev": "true", "alarmTopicArn": "arn:aws:sns:us-east-1:123456789012:oncall", "retryMaxAttempts": "7",
+			"envelope": "sns", "pointerBuckets": "payloads-a,payloads.b", "pointerKeyArn": testPointerKeyArn},
 		"local x86": {"local": "true", "arch": "x86_64"},
 	}
 	var templates []string

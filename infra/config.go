@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/s3uploader/s3uploader/pkg/batch"
 	"github.com/s3uploader/s3uploader/pkg/uploader"
 )
 
@@ -28,6 +29,19 @@ type Config struct {
 	KeyPrefix              string // context "keyPrefix": where objects go; the IAM policy is limited to it
 	KeyTemplate            string // context "keyTemplate": the function's KEY_TEMPLATE, each key under KeyPrefix
 	AccessLogRetentionDays int    // context "accessLogRetentionDays": expiry of S3 server access logs
+
+	// Envelope is the function's ENVELOPE (context "envelope"): none, sns
+	// or eventbridge, what every message body of the queue arrives in.
+	Envelope string
+	// PointerBuckets are the buckets an SQS Extended Client Library pointer
+	// may name (context "pointerBuckets": a list in cdk.json, or names
+	// separated by commas with -c); the role may read their objects, and
+	// only those. Empty: pointers are stored as plain bodies.
+	PointerBuckets []string
+	// PointerKeyArn is the KMS key the pointer buckets encrypt with
+	// (context "pointerKeyArn"); the role gets kms:Decrypt on it alone.
+	// Empty: none (S3-managed keys).
+	PointerKeyArn string
 
 	FunctionTimeout     time.Duration // context "functionTimeout"
 	MemorySize          int           // context "memorySize", MB
@@ -65,6 +79,7 @@ const (
 	defaultStackName        = "S3Uploader"
 	defaultKeyPrefix        = "uploads/"
 	defaultKeyTemplate      = "{key}"
+	defaultEnvelope         = "none"
 	defaultMetricsNamespace = "S3Uploader"
 )
 
@@ -76,6 +91,7 @@ func DefaultConfig() Config {
 		Versioned:              true,
 		KeyPrefix:              defaultKeyPrefix,
 		KeyTemplate:            defaultKeyTemplate,
+		Envelope:               defaultEnvelope,
 		AccessLogRetentionDays: 90,
 		FunctionTimeout:        30 * time.Second,
 		MemorySize:             256,
@@ -123,7 +139,7 @@ var functionEnvKnobs = map[string]struct {
 func settingKeys() []string {
 	keys := []string{
 		"stackName", "arch", "local", "dev", "kms", "versioned",
-		"keyPrefix", "keyTemplate", "accessLogRetentionDays",
+		"keyPrefix", "keyTemplate", "accessLogRetentionDays", "envelope", "pointerBuckets", "pointerKeyArn",
 		"functionTimeout", "memorySize", "applicationLogLevel", "systemLogLevel", "logRetentionDays",
 		"batchSize", "maxBatchingWindow", "maxConcurrency", "prefixCount", "maxReceiveCount", "visibilityTimeout",
 		"oldestMessageAlarm", "alarmTopicArn", "metricsNamespace",
@@ -230,6 +246,29 @@ func ConfigFromContext(lookup func(key string) any, all []string) (Config, error
 	boolean("versioned", &c.Versioned)
 	str("keyPrefix", &c.KeyPrefix)
 	str("keyTemplate", &c.KeyTemplate)
+	str("envelope", &c.Envelope)
+	if v := lookup("pointerBuckets"); v != nil {
+		var list string
+		switch v := v.(type) {
+		case string:
+			list = v
+		case []any:
+			names := make([]string, len(v))
+			for i, n := range v {
+				names[i] = fmt.Sprint(n)
+			}
+			list = strings.Join(names, ",")
+		default:
+			bad("pointerBuckets", v, `want a list of bucket names, or names separated by commas`)
+		}
+		// The function's own reader, so the synth fails with its words.
+		if b, err := uploader.ParsePointerBuckets(list); err != nil {
+			bad("pointerBuckets", v, "%v", err)
+		} else {
+			c.PointerBuckets = b
+		}
+	}
+	str("pointerKeyArn", &c.PointerKeyArn)
 	integer("accessLogRetentionDays", &c.AccessLogRetentionDays, 1, 3650, "")
 	duration("functionTimeout", &c.FunctionTimeout, time.Second, 900*time.Second)
 	integer("memorySize", &c.MemorySize, 128, 10240, " MB")
@@ -302,6 +341,16 @@ func (c Config) validate() []error {
 	if _, err := uploader.ParseKeyTemplate(c.KeyTemplate); err != nil {
 		bad("keyTemplate", c.KeyTemplate, "%v", err)
 	}
+	if _, err := batch.ParseEnvelope(c.Envelope); err != nil || c.Envelope != strings.ToLower(c.Envelope) || c.Envelope == "" {
+		bad("envelope", c.Envelope, "want none, sns or eventbridge")
+	}
+	switch {
+	case c.PointerKeyArn == "":
+	case len(c.PointerBuckets) == 0:
+		bad("pointerKeyArn", c.PointerKeyArn, "is for the pointer buckets' objects: set pointerBuckets too")
+	case !isKMSKeyArn(c.PointerKeyArn):
+		bad("pointerKeyArn", c.PointerKeyArn, "want a KMS key ARN such as arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")
+	}
 	if !slices.Contains([]string{"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"}, c.ApplicationLogLevel) {
 		bad("applicationLogLevel", c.ApplicationLogLevel, "want TRACE, DEBUG, INFO, WARN, ERROR or FATAL")
 	}
@@ -350,7 +399,7 @@ func (c Config) validate() []error {
 	// (ranges, combinations): what would fail its cold start fails the synth.
 	if len(errs) == 0 {
 		env := map[string]string{"BUCKET_NAME": "synth-check", "KEY_PREFIX": c.KeyPrefix, "KEY_TEMPLATE": c.KeyTemplate,
-			"METRICS_NAMESPACE": c.MetricsNamespace}
+			"METRICS_NAMESPACE": c.MetricsNamespace, "ENVELOPE": c.Envelope, "POINTER_BUCKETS": strings.Join(c.PointerBuckets, ",")}
 		for k, v := range c.FunctionEnv {
 			env[k] = v
 		}
@@ -366,6 +415,14 @@ func (c Config) validate() []error {
 // "availability-zones:account=...") and `cdk acknowledge`'s list.
 func looksLikeOurs(key string) bool {
 	return !strings.ContainsAny(key, "@:/") && key != "acknowledged-issue-numbers" && key != "cli-telemetry"
+}
+
+// isKMSKeyArn reports whether s is the ARN of a KMS key (not an alias: a
+// grant on an alias ARN does not cover the key).
+func isKMSKeyArn(s string) bool {
+	parts := strings.Split(s, ":")
+	return len(parts) == 6 && parts[0] == "arn" && parts[2] == "kms" && parts[3] != "" && len(parts[4]) == 12 &&
+		strings.HasPrefix(parts[5], "key/") && len(parts[5]) > len("key/") && !strings.ContainsAny(s, "*?")
 }
 
 func isStackName(s string) bool {

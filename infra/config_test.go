@@ -83,6 +83,18 @@ func TestConfigFromContextOverrides(t *testing.T) {
 				})
 			},
 		},
+		"envelope and pointers from -c": {
+			ctx: map[string]any{"envelope": "sns", "pointerBuckets": " payloads-a,payloads.b ", "pointerKeyArn": testPointerKeyArn},
+			check: func(c Config) bool {
+				return c.Envelope == "sns" && reflect.DeepEqual(c.PointerBuckets, []string{"payloads-a", "payloads.b"}) && c.PointerKeyArn == testPointerKeyArn
+			},
+		},
+		"pointer buckets as a cdk.json list": {
+			ctx: map[string]any{"pointerBuckets": []any{"payloads-a", "payloads-b"}, "envelope": "eventbridge"},
+			check: func(c Config) bool {
+				return c.Envelope == "eventbridge" && reflect.DeepEqual(c.PointerBuckets, []string{"payloads-a", "payloads-b"})
+			},
+		},
 		"feature flags and CLI keys are not settings": {
 			ctx:   map[string]any{"@aws-cdk/core:checkSecretUsage": true, "aws:cdk:enable-path-metadata": true},
 			check: func(c Config) bool { return c.StackName == "S3Uploader" },
@@ -137,6 +149,12 @@ func TestConfigFromContextRejects(t *testing.T) {
 			want: []string{`context "keyTemplate"`, `".." segment`}},
 		"key template too long with the prefix": {ctx: map[string]any{"keyPrefix": strings.Repeat("p", 511) + "/", "keyTemplate": strings.Repeat("t", 600) + "{key}"},
 			want: []string{"function environment from context", "KEY_TEMPLATE", "over S3's key limit of 1024"}},
+		"envelope guessed": {ctx: map[string]any{"envelope": "auto"}, want: []string{`context "envelope" = auto: want none, sns or eventbridge`}},
+		"pointer bucket name": {ctx: map[string]any{"pointerBuckets": "ok-bucket,Not_A_Bucket"},
+			want: []string{`context "pointerBuckets"`, `"Not_A_Bucket" is not a bucket name`}},
+		"pointer key without buckets": {ctx: map[string]any{"pointerKeyArn": testPointerKeyArn}, want: []string{`context "pointerKeyArn"`, "set pointerBuckets too"}},
+		"pointer key alias": {ctx: map[string]any{"pointerBuckets": "payloads-a", "pointerKeyArn": "arn:aws:kms:us-east-1:123456789012:alias/payloads"},
+			want: []string{`context "pointerKeyArn"`, "want a KMS key ARN"}},
 		"typo":     {ctx: map[string]any{"batchsize": "10"}, want: []string{`context "batchsize": unknown setting`}},
 		"checksum": {ctx: map[string]any{"s3Checksum": "always"}, want: []string{"want one of when_supported, when_required"}},
 		"attempt timeout not below function timeout": {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
@@ -56,6 +58,24 @@ func newUploaderFunction(stack awscdk.Stack, cfg Config, removal awscdk.RemovalP
 			Resources: jsii.Strings(*store.key.KeyArn()),
 		}))
 	}
+	pointerArns := pointerObjectArns(stack, cfg)
+	if len(pointerArns) > 0 {
+		// CopyObject reads the source with s3:GetObject (and HeadObject
+		// needs no more); nothing is written to, listed in or deleted from
+		// a pointer bucket.
+		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("ReadPointerPayloads"),
+			Actions:   jsii.Strings("s3:GetObject"),
+			Resources: jsii.Strings(pointerArns...),
+		}))
+	}
+	if cfg.PointerKeyArn != "" {
+		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("DecryptPointerPayloads"),
+			Actions:   jsii.Strings("kms:Decrypt"),
+			Resources: jsii.Strings(cfg.PointerKeyArn),
+		}))
+	}
 
 	arch := awslambda.Architecture_ARM_64()
 	if cfg.Arch == "x86_64" {
@@ -91,16 +111,35 @@ func newUploaderFunction(stack awscdk.Stack, cfg Config, removal awscdk.RemovalP
 	return &uploaderFunction{function: fn, role: role, logGroup: logGroup, objectsArn: objectsArn}
 }
 
+// pointerObjectArns are the objects of the pointer buckets, one ARN each.
+func pointerObjectArns(stack awscdk.Stack, cfg Config) []string {
+	var arns []string
+	for _, b := range cfg.PointerBuckets {
+		arns = append(arns, *stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("s3"), Region: jsii.String(""), Account: jsii.String(""),
+			Resource: jsii.String(b), ResourceName: jsii.String("*"),
+		}))
+	}
+	return arns
+}
+
 // functionEnvironment is the function's environment: the bucket, the prefix
 // (the IAM policy is scoped to it), the key template (rendered under the
 // prefix) and the metrics namespace (the dashboard reads it) always; the
-// optional knobs only when context sets them.
+// envelope, the pointer buckets and the optional knobs only when context
+// sets them.
 func functionEnvironment(cfg Config, bucketName string) *map[string]*string {
 	env := map[string]*string{
 		"BUCKET_NAME":       jsii.String(bucketName),
 		"KEY_PREFIX":        jsii.String(cfg.KeyPrefix),
 		"KEY_TEMPLATE":      jsii.String(cfg.KeyTemplate),
 		"METRICS_NAMESPACE": jsii.String(cfg.MetricsNamespace),
+	}
+	if cfg.Envelope != defaultEnvelope {
+		env["ENVELOPE"] = jsii.String(cfg.Envelope)
+	}
+	if len(cfg.PointerBuckets) > 0 {
+		env["POINTER_BUCKETS"] = jsii.String(strings.Join(cfg.PointerBuckets, ","))
 	}
 	for k, v := range cfg.FunctionEnv {
 		env[k] = jsii.String(v)

@@ -13,12 +13,24 @@ import (
 // wildcards, to the exact resource string, never to the whole stack.
 func addNagSuppressions(stack awscdk.Stack, cfg Config, store *storage, fn *uploaderFunction) {
 	bucketID := *stack.GetLogicalId(store.bucket.Node().DefaultChild().(awscdk.CfnElement))
-	cdknag.NagSuppressions_AddResourceSuppressions(fn.role, &[]*cdknag.NagPackSuppression{
+	suppressions := []*cdknag.NagPackSuppression{
 		suppress("AwsSolutions-IAM5",
 			fmt.Sprintf("Object keys are chosen per message at run time, so the put/get grant must cover the key prefix %q: "+
 				"two actions (s3:PutObject, s3:GetObject), one bucket, one prefix; no bucket-level or wildcard actions.", cfg.KeyPrefix),
 			fmt.Sprintf("Resource::<%s.Arn>/%s*", bucketID, cfg.KeyPrefix)),
-	}, jsii.Bool(true))
+	}
+	if len(cfg.PointerBuckets) > 0 {
+		var applies []string
+		for _, b := range cfg.PointerBuckets {
+			applies = append(applies, fmt.Sprintf("Resource::arn:<AWS::Partition>:s3:::%s/*", b))
+		}
+		suppressions = append(suppressions, suppress("AwsSolutions-IAM5",
+			"Senders using the SQS Extended Client Library name each payload's key at run time, so the function may read any object "+
+				"of the pointer buckets the operator listed (pointerBuckets): s3:GetObject only, for the server-side copy; "+
+				"no list, write or delete there.",
+			applies...))
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(fn.role, &suppressions, jsii.Bool(true))
 }
 
 // suppress builds one suppression; appliesTo narrows it to those findings.

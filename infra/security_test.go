@@ -15,9 +15,12 @@ import (
 // ARNs) and allows nothing but: s3:PutObject and s3:GetObject (the
 // conditional write and its read-back; checksums need no more) on
 // <bucket>/<keyPrefix>*; kms:GenerateDataKey and kms:Decrypt on the uploads
-// key, only with the kms option; writing its own log group; consuming (not
-// sending to) its own queue. No wildcard action, no "*" resource, no
-// NotAction or NotResource.
+// key, only with the kms option; s3:GetObject on <pointer bucket>/* for
+// each of pointerBuckets (the source of a server-side copy) and kms:Decrypt
+// on pointerKeyArn, only with those settings; writing its own log group;
+// consuming (not sending to) its own queue. The S3 and KMS grants must be
+// exactly these: each one present, no other. No wildcard action, no "*"
+// resource, no NotAction or NotResource.
 func TestLeastPrivilege(t *testing.T) {
 	for name, overrides := range map[string]map[string]any{
 		"defaults":   nil,
@@ -26,6 +29,9 @@ func TestLeastPrivilege(t *testing.T) {
 		"kms+prefix": {"kms": "true", "keyPrefix": "x/"},
 		// The template renders under the prefix: the grant stays <bucket>/<keyPrefix>*.
 		"template": {"keyPrefix": "in/", "keyTemplate": "{attr:tenant}/{sent:2006/01/02/15}/{shard:16}/{group}/{key}"},
+		// Pointers: read the named buckets' objects, nothing else of them.
+		"pointers":         {"pointerBuckets": "payloads-a,payloads.b", "envelope": "sns"},
+		"pointers+kms+key": {"pointerBuckets": "payloads-a", "kms": "true", "pointerKeyArn": testPointerKeyArn},
 	} {
 		t.Run(name, func(t *testing.T) {
 			s := synthOnce(t, overrides)
@@ -73,23 +79,32 @@ func leastPrivilege(t *testing.T, s *synthesized) {
 
 	prefix := s.cfg.KeyPrefix
 	objects := obj{"Fn::Join": arr{"", arr{getAtt(s.id(t, "Uploads"), "Arn"), "/" + prefix + "*"}}}
-	allowed := map[string]struct {
-		actions  []string
-		resource any
-	}{
-		"s3":   {[]string{"s3:PutObject", "s3:GetObject"}, objects},
-		"logs": {[]string{"logs:CreateLogStream", "logs:PutLogEvents"}, getAtt(s.id(t, "FunctionLogs"), "Arn")},
-		"sqs": {[]string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
-			"sqs:GetQueueAttributes", "sqs:GetQueueUrl"}, getAtt(s.id(t, "Queue"), "Arn")},
+	// exact: each of these S3 and KMS grants must be there, and no other.
+	exact := map[string][]any{
+		"s3:PutObject": {objects},
+		"s3:GetObject": {objects},
+	}
+	for _, b := range s.cfg.PointerBuckets {
+		exact["s3:GetObject"] = append(exact["s3:GetObject"], pointerObjects(b))
 	}
 	if s.cfg.KMS {
-		allowed["kms"] = struct {
-			actions  []string
-			resource any
-		}{[]string{"kms:GenerateDataKey", "kms:Decrypt"}, getAtt(s.id(t, "UploadsKey"), "Arn")}
+		key := getAtt(s.id(t, "UploadsKey"), "Arn")
+		exact["kms:GenerateDataKey"] = []any{key}
+		exact["kms:Decrypt"] = []any{key}
+	}
+	if s.cfg.PointerKeyArn != "" {
+		exact["kms:Decrypt"] = append(exact["kms:Decrypt"], s.cfg.PointerKeyArn)
+	}
+	// loose: these actions are allowed on their resource only.
+	loose := map[string]any{}
+	for _, a := range []string{"logs:CreateLogStream", "logs:PutLogEvents"} {
+		loose[a] = getAtt(s.id(t, "FunctionLogs"), "Arn")
+	}
+	for _, a := range []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"} {
+		loose[a] = getAtt(s.id(t, "Queue"), "Arn")
 	}
 
-	granted := map[string]bool{}
+	granted := map[string]bool{} // action + resource
 	for _, st := range statements {
 		where := st["_where"]
 		for _, k := range []string{"NotAction", "NotResource", "NotPrincipal"} {
@@ -111,28 +126,41 @@ func leastPrivilege(t *testing.T, s *synthesized) {
 				t.Errorf("%s: wildcard action %q", where, a)
 				continue
 			}
-			service, _, _ := strings.Cut(a, ":")
-			rule, ok := allowed[service]
-			if !ok || !slices.Contains(rule.actions, a) {
-				t.Errorf("%s: action %q is not one the function needs", where, a)
-				continue
-			}
-			for _, r := range resources.([]any) {
-				if r == "*" || !sameJSON(r, rule.resource) {
-					t.Errorf("%s: %s on %s; want only on %s", where, a, asJSON(r), asJSON(rule.resource))
+			want, isExact := exact[a]
+			if !isExact {
+				if r, ok := loose[a]; ok {
+					want = []any{r}
+				} else {
+					t.Errorf("%s: action %q is not one the function needs", where, a)
+					continue
 				}
 			}
-			granted[a] = true
+			for _, r := range resources.([]any) {
+				i := slices.IndexFunc(want, func(w any) bool { return sameJSON(r, w) })
+				if r == "*" || i < 0 {
+					t.Errorf("%s: %s on %s; want only on %s", where, a, asJSON(r), asJSON(want))
+					continue
+				}
+				granted[a+" "+asJSON(want[i])] = true
+			}
 		}
 	}
-	for _, a := range []string{"s3:PutObject", "s3:GetObject"} {
-		if !granted[a] {
-			t.Errorf("the function role lacks %s: conditional writes need it", a)
+	for a, rs := range exact {
+		for _, r := range rs {
+			if !granted[a+" "+asJSON(r)] {
+				t.Errorf("the function role lacks %s on %s", a, asJSON(r))
+			}
 		}
 	}
-	if s.cfg.KMS && !granted["kms:GenerateDataKey"] {
-		t.Errorf("kms option: the function role lacks kms:GenerateDataKey on the uploads key")
-	}
+}
+
+// testPointerKeyArn is the pointerKeyArn of the tests.
+const testPointerKeyArn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+// pointerObjects is the ARN of every object of a pointer bucket, as the
+// template writes it.
+func pointerObjects(bucket string) any {
+	return obj{"Fn::Join": arr{"", arr{"arn:", obj{"Ref": "AWS::Partition"}, ":s3:::" + bucket + "/*"}}}
 }
 
 func props(r map[string]any) map[string]any {

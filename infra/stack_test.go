@@ -265,6 +265,17 @@ func TestFunction(t *testing.T) {
 			})},
 		})
 		s.hasProps(t, "log retention", "AWS::Logs::LogGroup", obj{"RetentionInDays": 7})
+		p := synthOnce(t, map[string]any{"envelope": "sns", "pointerBuckets": "payloads-a,payloads.b"})
+		p.hasProps(t, "envelope and pointer buckets reach the function", "AWS::Lambda::Function", obj{
+			"Environment": obj{"Variables": assertions.Match_ObjectEquals(&obj{
+				"BUCKET_NAME":       ref(p.id(t, "Uploads")),
+				"KEY_PREFIX":        "uploads/",
+				"KEY_TEMPLATE":      "{key}",
+				"METRICS_NAMESPACE": "S3Uploader",
+				"ENVELOPE":          "sns",
+				"POINTER_BUCKETS":   "payloads-a,payloads.b",
+			})},
+		})
 		s.hasProps(t, "S3 grant follows the key prefix, whatever the key template", "AWS::IAM::Policy", obj{
 			"PolicyDocument": obj{"Statement": assertions.Match_ArrayWith(&arr{obj{
 				"Sid": "UploadObjectsUnderPrefix", "Effect": "Allow",
