@@ -32,10 +32,10 @@ func checkTemplate(cfg Config) error {
 	return nil
 }
 
-// expectedKeys renders, with the deployed function's KEY_PREFIX and
-// KEY_TEMPLATE, the key each delivered record names: the objects the
-// byte-for-byte check reads. A message the function never got, or whose
-// record does not render, has no expected key ("").
+// expectedKeys renders, with the deployed function's KEY_PREFIX,
+// KEY_TEMPLATE and ENVELOPE, the key each delivered record names: the
+// objects the byte-for-byte check reads. A message the function never got,
+// or whose record does not render, has no expected key ("").
 func expectedKeys(env map[string]string, ids []string, delivered func(id string) (events.SQSMessage, bool)) ([]string, *batch.KeyTemplate, error) {
 	var tmpl *batch.KeyTemplate
 	if v := env["KEY_TEMPLATE"]; v != "" {
@@ -48,13 +48,18 @@ func expectedKeys(env map[string]string, ids []string, delivered func(id string)
 	if prefix == "" {
 		prefix = uploader.DefaultKeyPrefix
 	}
+	envelope, err := batch.ParseEnvelope(env["ENVELOPE"])
+	if err != nil {
+		return nil, nil, fmt.Errorf("the deployed function's ENVELOPE=%w", err)
+	}
+	parser := batch.Parser{Prefix: prefix, KeyTemplate: tmpl, Envelope: envelope}
 	keys := make([]string, len(ids))
 	for i, id := range ids {
 		rec, ok := delivered(id)
 		if id == "" || !ok {
 			continue
 		}
-		if k, err := tmpl.Key(rec, prefix); err == nil {
+		if k, err := parser.Key(rec); err == nil {
 			keys[i] = k
 		}
 	}

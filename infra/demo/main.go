@@ -34,6 +34,18 @@ func main() {
 	cfg := defaultConfig()
 	cfg.registerFlags(flag.CommandLine)
 	flag.Parse()
+	if cfg.Pointer {
+		// A pointer is for a payload over SQS's limit: unless told
+		// otherwise, send fewer and larger ones.
+		set := map[string]bool{}
+		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if !set["size"] {
+			cfg.Size = sqsMaxBody + 4096
+		}
+		if !set["n"] {
+			cfg.Messages = 20
+		}
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -65,6 +77,13 @@ type Config struct {
 
 	Messages, Size, Poison, Groups int
 	Encoding, KeyPattern           string
+	// Envelope sends every message wrapped as SNS ("sns") or EventBridge
+	// ("eventbridge") delivers it, and deploys with that envelope; "" or
+	// "none": plain bodies.
+	Envelope string
+	// Pointer leaves every payload in a bucket and sends an SQS Extended
+	// Client Library pointer instead; the stack gets pointerBuckets.
+	Pointer bool
 
 	Rate            float64 // PUT per second per prefix at the S3 throttle
 	Burst           int
@@ -127,6 +146,8 @@ func (c *Config) registerFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Groups, "groups", c.Groups, "FIFO message groups (needs a FIFO queue)")
 	fs.StringVar(&c.Encoding, "encoding", c.Encoding, "message bodies: text or base64")
 	fs.StringVar(&c.KeyPattern, "key", c.KeyPattern, "object key pattern under the function's prefix: {run} and {i}")
+	fs.StringVar(&c.Envelope, "envelope", c.Envelope, "send every message as SNS (sns) or EventBridge (eventbridge) delivers it, and deploy with that envelope")
+	fs.BoolVar(&c.Pointer, "pointer", c.Pointer, "leave each payload in s3://"+pointerBucket+" and send an Extended Client Library pointer (default -size 1 MiB + 4 KiB, -n 20)")
 	fs.Float64Var(&c.Rate, "rate", c.Rate, "S3 PUTs per second per prefix before 503 SlowDown (0: no throttle)")
 	fs.IntVar(&c.Burst, "burst", c.Burst, "S3 throttle burst")
 	fs.Float64Var(&c.ErrorRate, "error-rate", c.ErrorRate, "probability of a random 500 InternalError per PUT")

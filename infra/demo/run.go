@@ -40,6 +40,9 @@ func run(ctx context.Context, cfg Config, out, errw io.Writer) (sum *Summary, er
 	if err := preflight(&cfg); err != nil {
 		return sum, fmt.Errorf("missing tools:\n      %v", err)
 	}
+	if err := checkForms(&cfg); err != nil {
+		return sum, err
+	}
 	if err := checkTemplate(cfg); err != nil {
 		return sum, err
 	}
@@ -156,7 +159,10 @@ func run(ctx context.Context, cfg Config, out, errw io.Writer) (sum *Summary, er
 	if err != nil {
 		return sum, err
 	}
-	fmt.Fprintf(out, "▶ send %d messages (%d poison) of %d bytes to %s\n", len(msgs), cfg.Poison, cfg.Size, st.QueueURL)
+	if msgs, err = shape(ctx, c, cfg, runID, msgs); err != nil {
+		return sum, err
+	}
+	fmt.Fprintf(out, "▶ send %d messages (%d poison) of %d bytes, as %s, to %s\n", len(msgs), cfg.Poison, cfg.Size, formText(cfg), st.QueueURL)
 	sendStart := time.Now()
 	bar := progressbar.NewOptions(len(msgs), progressbar.OptionSetWriter(errw), progressbar.OptionSetDescription("  sending"),
 		progressbar.OptionShowCount(), progressbar.OptionSetWidth(30), progressbar.OptionThrottle(100*time.Millisecond),

@@ -160,6 +160,9 @@ func (s *Sender) entry(id string, m Message) types.SendMessageBatchRequestEntry 
 	if m.Base64 {
 		attrs["content-encoding"] = types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String("base64")}
 	}
+	for k, v := range m.Numbers {
+		attrs[k] = types.MessageAttributeValue{DataType: aws.String("Number"), StringValue: aws.String(v)}
+	}
 	e := types.SendMessageBatchRequestEntry{Id: aws.String(id), MessageBody: aws.String(m.Body), MessageAttributes: attrs}
 	if m.Group != "" {
 		e.MessageGroupId = aws.String(m.Group)

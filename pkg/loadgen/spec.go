@@ -45,6 +45,9 @@ type Message struct {
 	Group   string // FIFO message group ID, or ""
 	DedupID string // FIFO deduplication ID, or ""
 	Poison  bool
+	// Numbers are extra Number message attributes, by name (the Extended
+	// Client Library's ExtendedPayloadSize, for one).
+	Numbers map[string]string
 }
 
 // Messages returns the Spec's messages: Count good ones then the poison
