@@ -126,7 +126,7 @@ bench: rie
 # 1 million messages, with this project's retry code, plain backoff, the SDK's
 # standard retryer and the ideal; first the honesty check against the
 # in-process benchmark (bucket-8, bucket-16). Writes the fleet section of
-# BENCHMARKS.md and pkg/fleet/charts/*.png. A few minutes on 2 cores.
+# BENCHMARKS.md and pkg/fleet/charts/*.png. About 9 minutes on 2 cores.
 # One run: go run ./pkg/fleet/cmd/fleet -instances 1000 -prefixes 1 (-h lists the flags).
 FLEET_ARGS ?=
 fleet:
