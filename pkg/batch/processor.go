@@ -221,7 +221,7 @@ func (p *Processor) one(ctx, logCtx context.Context, rec events.SQSMessage, c *c
 		reason := "RetriesExhausted"
 		var re *retry.Error
 		if errors.As(err, &re) {
-			reason = stopReason(re.Cause)
+			reason = StopReason(re.Cause)
 		}
 		if reason == "DeadlineReached" && ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			reason = "Canceled"
@@ -284,7 +284,10 @@ func ErrorCode(err error) string {
 	return "Unknown"
 }
 
-func stopReason(cause error) string {
+// StopReason is the reason a record's log line and metrics give for a
+// retry.Error's Cause: PermanentError, RetriesExhausted, DeadlineReached
+// (the deadline or a cancel), RetryBudgetExhausted, or Unknown.
+func StopReason(cause error) string {
 	switch cause {
 	case retry.ErrPermanent:
 		return "PermanentError"

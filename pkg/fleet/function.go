@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/s3uploader/s3uploader/pkg/batch"
 	"github.com/s3uploader/s3uploader/pkg/retry"
 )
 
@@ -201,15 +202,5 @@ func reason(err error) string {
 	if !errors.As(err, &re) {
 		return "Unknown"
 	}
-	switch re.Cause {
-	case retry.ErrPermanent:
-		return "PermanentError"
-	case retry.ErrAttempts:
-		return "RetriesExhausted"
-	case retry.ErrDeadline, retry.ErrCanceled:
-		return "DeadlineReached"
-	case retry.ErrBudget:
-		return "RetryBudgetExhausted"
-	}
-	return "Unknown"
+	return batch.StopReason(re.Cause)
 }
