@@ -32,6 +32,7 @@ type testEnv struct {
 	srv     *httptest.Server
 	client  *s3.Client
 	handler *Handler
+	cfg     Config
 	logs    *syncBuffer
 
 	mu       sync.Mutex
@@ -110,6 +111,7 @@ func newEnvWith(t *testing.T, wrap func(http.Handler) http.Handler, env map[stri
 		t.Fatal(err)
 	}
 	e.handler = New(cfg, e.client, e.logs)
+	e.cfg = cfg
 	return e
 }
 
