@@ -61,6 +61,8 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	distVar(fs, &s.Latency, "latency", "PUT latency (default 20ms/150ms)")
 	distVar(fs, &s.ThrottleLatency, "throttle-latency", "latency of a refused PUT (default: -latency)")
 	distVar(fs, &s.Connect, "connect", "set-up of a new connection (default 15ms/60ms)")
+	distVar(fs, &s.Start, "start-latency", "latency of every answer during -start-for (default: none)")
+	fs.DurationVar(&s.StartFor, "start-for", s.StartFor, "how long from the start -start-latency applies")
 	distVar(fs, &s.Arrival, "arrival", "from a request sent to S3 deciding on it (default 0: the latency is all on the way back)")
 }
 

@@ -113,7 +113,6 @@ func (iv *invocation) step(r *record) {
 		w.l.after(wait+w.cfg.Function.Wake.draw(w.rng), func() { iv.step(r) })
 		return
 	}
-	w.requests++
 	inst := iv.inst
 	inst.inFlight++
 	var connect time.Duration

@@ -7,16 +7,18 @@ type message struct {
 	id       int
 	prefix   int
 	receives int  // ApproximateReceiveCount
-	done     bool // deleted, dead-lettered or given up
-	fate     fate // which, once done
+	fate     fate // queued until deleted, dead-lettered or given up
 	lease    int  // receives at the last receive: a stale expiry is ignored
 }
+
+// done reports whether the message has left the queue.
+func (m *message) done() bool { return m.fate != queued }
 
 // fate is how a message left the queue.
 type fate uint8
 
 const (
-	pending fate = iota
+	queued fate = iota
 	deleted
 	deadLettered
 	gaveUp
@@ -44,7 +46,7 @@ type queue struct {
 	noRedrive  bool // Bench: a failure is final (given up), not redelivered
 	onVisible  func()
 
-	inFlight, deadLettered, gaveUp, deleted, redelivered int
+	inFlight, deadLettered, gaveUp, redelivered int
 }
 
 func (q *queue) visible() int { return len(q.ready) - q.head }
@@ -58,7 +60,7 @@ func (q *queue) receive(n int) []*message {
 		q.head++
 		if m.receives >= q.maxReceive {
 			// The redrive policy moves it instead of delivering it.
-			m.done, m.fate = true, deadLettered
+			m.fate = deadLettered
 			q.deadLettered++
 			continue
 		}
@@ -82,7 +84,7 @@ func (q *queue) receive(n int) []*message {
 // expire ends a receive's visibility timeout: the message is visible again
 // unless it was deleted, or received again meanwhile.
 func (q *queue) expire(m *message, lease int) {
-	if m.done || m.lease != lease || m.lease < 0 {
+	if m.done() || m.lease != lease {
 		return
 	}
 	m.lease = -1
@@ -95,16 +97,15 @@ func (q *queue) expire(m *message, lease int) {
 
 // delete removes a message the function stored.
 func (q *queue) delete(m *message) {
-	m.done, m.fate = true, deleted
+	m.fate = deleted
 	q.inFlight--
-	q.deleted++
 }
 
 // failed is a message listed in batchItemFailures: it waits out its
 // visibility timeout, or, without redrive, is given up.
 func (q *queue) failed(m *message) {
 	if q.noRedrive {
-		m.done, m.fate = true, gaveUp
+		m.fate = gaveUp
 		q.inFlight--
 		q.gaveUp++
 	}

@@ -26,9 +26,9 @@ type world struct {
 	pollers, peakPollers int
 	running              int
 
-	coldStarts, invocations, requests, retries, failedRecords int
-	billed                                                    time.Duration
-	reasons                                                   map[string]int
+	coldStarts, invocations, retries, failedRecords int
+	billed                                          time.Duration
+	reasons                                         map[string]int
 }
 
 // Run simulates cfg and returns what happened.
@@ -81,18 +81,18 @@ func (w *world) result() Result {
 		GaveUp: w.q.gaveUp, Billed: w.billed, Ticks: w.s3.ticks, Reasons: w.reasons}
 	var lat []time.Duration
 	for _, m := range w.msgs {
-		if w.s3.stored[m.id] {
+		stored := w.s3.stored[m.id]
+		if stored {
 			r.Stored++
 		}
 		switch {
-		case m.done:
+		case m.done():
 		case m.receives == 0 && cfg.Cutoff > 0:
 			r.NotRun++
 			m.fate = gaveUp
 		default:
 			r.Left++
 		}
-		stored := w.s3.stored[m.id]
 		switch {
 		case stored && m.fate == deadLettered:
 			r.StoredAndDeadLettered++
