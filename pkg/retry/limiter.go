@@ -88,6 +88,14 @@ func (c counts) firstN() int  { return c.firstOK + c.firstRefused }
 func (c counts) retryOK() int { return c.ok - c.firstOK }
 func (c counts) retryN() int  { return c.n() - c.firstN() }
 
+// share is the share of answers that were refused (0 without answers).
+func (c counts) share() float64 { return float64(c.refused) / float64(max(1, c.n())) }
+
+// heavy reports whether enough answers were seen and most were refused.
+func (c counts) heavy() bool {
+	return c.n() >= minAnswers && float64(c.refused) >= heavyShare*float64(c.n())
+}
+
 func (c *counts) add(attempt int, ok bool) {
 	switch {
 	case ok && attempt <= 1:
@@ -251,10 +259,8 @@ func (l *Limiter) Throttled(sentAt, now time.Time, attempt int) {
 	l.throttled = now
 	l.observe(sentAt, now, attempt, false)
 	win := l.window()
-	share := float64(win.refused) / float64(max(1, win.n()))
-	heavy := win.n() >= minAnswers && (share >= heavyShare || share >= l.holdShare+holdRise)
 	switch {
-	case now.Before(l.holdUntil) && heavy:
+	case now.Before(l.holdUntil) && (win.heavy() || win.n() >= minAnswers && win.share() >= l.holdShare+holdRise):
 		// Holding, but refusals are now far more frequent than when the
 		// test found they were not the rate's doing (many clients of one
 		// prefix, each seeing its own cut change nothing, look like that):
@@ -269,7 +275,7 @@ func (l *Limiter) Throttled(sentAt, now time.Time, attempt int) {
 	case l.test != nil:
 		// A cut is being judged: cut again only while most requests sent
 		// since are refused (the cut fell short, whatever the verdict).
-		if a := l.test.after; a.n() >= minAnswers && float64(a.refused) >= heavyShare*float64(a.n()) {
+		if l.test.after.heavy() {
 			l.cut(now)
 		}
 		return
@@ -290,7 +296,7 @@ func (l *Limiter) Throttled(sentAt, now time.Time, attempt int) {
 			// be worth one: each request's backoff absorbs them.
 			return
 		}
-		if float64(win.refused) >= heavyShare*float64(win.n()) {
+		if win.heavy() {
 			l.confirmed = true // most requests refused: slow down, no test
 			break
 		}
@@ -380,7 +386,7 @@ func (l *Limiter) observe(sentAt, now time.Time, attempt int, ok bool) {
 		l.tokens = l.cfg.Burst
 		l.verdicts.Share++
 		l.holdUntil = now.Add(l.hold)
-		l.holdShare = float64(t.before.refused+t.after.refused) / float64(max(1, t.before.n()+t.after.n()))
+		l.holdShare = counts{ok: t.before.ok + t.after.ok, refused: t.before.refused + t.after.refused}.share()
 		l.hold = min(2*l.hold, l.cfg.MaxHold)
 	default:
 		if now.Sub(t.at) >= l.cfg.TestFor {
