@@ -29,11 +29,7 @@ func Section(doc, name string) (string, bool) {
 // with the section appended when doc has none.
 func SetSection(doc, name, body string) string {
 	begin, end := sectionMarkers(name)
-	sec := begin + "\n" + strings.TrimRight(body, "\n") + "\n" + end
-	if old, ok := Section(doc, name); ok {
-		return strings.Replace(doc, old, sec, 1)
-	}
-	return strings.TrimRight(doc, "\n") + "\n\n" + sec + "\n"
+	return putSection(doc, name, begin+"\n"+strings.TrimRight(body, "\n")+"\n"+end)
 }
 
 // KeepSection returns doc with section name of old carried over (in its
@@ -44,6 +40,12 @@ func KeepSection(doc, old, name string) string {
 	if !ok {
 		return doc
 	}
+	return putSection(doc, name, sec)
+}
+
+// putSection puts sec, markers included, in place of doc's section name,
+// or at its end.
+func putSection(doc, name, sec string) string {
 	if cur, ok := Section(doc, name); ok {
 		return strings.Replace(doc, cur, sec, 1)
 	}
