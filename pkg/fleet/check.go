@@ -33,7 +33,6 @@ func RunChecks(ctx context.Context, ids []string, strategies []string, runs int,
 				return nil, fmt.Errorf("strategy %q has no in-process benchmark", st)
 			}
 			c := Check{Row: id, Strategy: st}
-			var bt, bw, stp, sw []float64
 			for i := range runs {
 				r, err := bench.Run(ctx, row.Scenario, bst)
 				if err != nil {
@@ -46,16 +45,27 @@ func RunChecks(ctx context.Context, ids []string, strategies []string, runs int,
 				}
 				c.Bench = append(c.Bench, Agreement{r.Throughput(), r.Waste()})
 				c.Sim = append(c.Sim, Agreement{s.Goodput(), s.Waste()})
-				bt, bw = append(bt, r.Throughput()), append(bw, r.Waste())
-				stp, sw = append(stp, s.Goodput()), append(sw, s.Waste())
 				if progress != nil {
 					progress(fmt.Sprintf("check %-9s %-8s run %d: bench %.0f/s waste %.3f, simulated %.0f/s waste %.3f",
 						id, st, i+1, r.Throughput(), r.Waste(), s.Goodput(), s.Waste()))
 				}
 			}
-			c.BenchThr, c.BenchWaste, c.SimThr, c.SimWaste = median(bt), median(bw), median(stp), median(sw)
+			c.BenchThr, c.BenchWaste = medianOf(c.Bench, agreementThroughput), medianOf(c.Bench, agreementWaste)
+			c.SimThr, c.SimWaste = medianOf(c.Sim, agreementThroughput), medianOf(c.Sim, agreementWaste)
 			out = append(out, c)
 		}
 	}
 	return out, nil
+}
+
+func agreementThroughput(a Agreement) float64 { return a.Throughput }
+func agreementWaste(a Agreement) float64      { return a.Waste }
+
+// medianOf is the median of f over runs.
+func medianOf(runs []Agreement, f func(Agreement) float64) float64 {
+	xs := make([]float64, len(runs))
+	for i, r := range runs {
+		xs[i] = f(r)
+	}
+	return median(xs)
 }

@@ -119,8 +119,6 @@ func within(got, want, tol float64) bool {
 func WriteChecks(w io.Writer, checks []Check) {
 	fmt.Fprintln(w, "| scenario | strategy | throughput, bench | throughput, simulation | waste, bench | waste, simulation | within 10 % |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---|")
-	thr := func(a Agreement) float64 { return a.Throughput }
-	waste := func(a Agreement) float64 { return a.Waste }
 	for _, c := range checks {
 		ok := "yes"
 		if !c.Within(0.1) {
@@ -128,8 +126,8 @@ func WriteChecks(w io.Writer, checks []Check) {
 		}
 		fmt.Fprintf(w, "| %s | %s | %.0f /s %s | %.0f /s %s (%+.0f %%) | %.3f %s | %.3f %s (%+.0f %%) | %s |\n",
 			c.Row, strategyNames[c.Strategy],
-			c.BenchThr, span(c.Bench, thr, "%.0f"), c.SimThr, span(c.Sim, thr, "%.0f"), pct(c.SimThr, c.BenchThr),
-			c.BenchWaste, span(c.Bench, waste, "%.3f"), c.SimWaste, span(c.Sim, waste, "%.3f"), pct(c.SimWaste, c.BenchWaste), ok)
+			c.BenchThr, span(c.Bench, agreementThroughput, "%.0f"), c.SimThr, span(c.Sim, agreementThroughput, "%.0f"), pct(c.SimThr, c.BenchThr),
+			c.BenchWaste, span(c.Bench, agreementWaste, "%.3f"), c.SimWaste, span(c.Sim, agreementWaste, "%.3f"), pct(c.SimWaste, c.BenchWaste), ok)
 	}
 }
 
