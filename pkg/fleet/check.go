@@ -60,12 +60,3 @@ func RunChecks(ctx context.Context, ids []string, strategies []string, runs int,
 
 func agreementThroughput(a Agreement) float64 { return a.Throughput }
 func agreementWaste(a Agreement) float64      { return a.Waste }
-
-// medianOf is the median of f over runs.
-func medianOf(runs []Agreement, f func(Agreement) float64) float64 {
-	xs := make([]float64, len(runs))
-	for i, r := range runs {
-		xs[i] = f(r)
-	}
-	return median(xs)
-}

@@ -137,13 +137,7 @@ func RunTable(base Config, rows []Row, strategies []string, seeds, workers int, 
 }
 
 // Median returns the median of f over the cell's runs.
-func (c *Cell) Median(f func(Result) float64) float64 {
-	xs := make([]float64, len(c.Runs))
-	for i, r := range c.Runs {
-		xs[i] = f(r)
-	}
-	return median(xs)
-}
+func (c *Cell) Median(f func(Result) float64) float64 { return medianOf(c.Runs, f) }
 
 // Max returns the largest f over the cell's runs.
 func (c *Cell) Max(f func(Result) float64) float64 {
@@ -152,6 +146,15 @@ func (c *Cell) Max(f func(Result) float64) float64 {
 		m = max(m, f(r))
 	}
 	return m
+}
+
+// medianOf is the median of f over runs.
+func medianOf[T any](runs []T, f func(T) float64) float64 {
+	xs := make([]float64, len(runs))
+	for i, r := range runs {
+		xs[i] = f(r)
+	}
+	return median(xs)
 }
 
 func median(xs []float64) float64 {
