@@ -33,19 +33,9 @@ func TestEndToEnd(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
-	var out bytes.Buffer
 	start := time.Now()
-	sum, err := run(ctx, cfg, &out, io.Discard)
+	sum := runE2E(ctx, t, cfg)
 	t.Logf("run took %s", time.Since(start).Round(time.Second))
-	defer func() {
-		if t.Failed() {
-			t.Logf("demo output:\n%s", out.String())
-			dumpTail(t, filepath.Join(cfg.WorkIn, "cdk.log"))
-		}
-	}()
-	if err != nil {
-		t.Fatalf("run = %v", err)
-	}
 	e2eAssembly = filepath.Join(cfg.WorkIn, "cdk.out")
 
 	if !sum.Drained {
@@ -150,6 +140,25 @@ func TestInterruptStopsEverything(t *testing.T) {
 // The stack name of the tests (not the default: discovery must not depend
 // on it), and the cloud assembly TestEndToEnd synthesized, for reuse.
 const e2eStack = "S3UploaderE2E"
+
+// runE2E runs the demo with cfg and returns its summary, failing the test
+// when it errs; if the test fails, the demo's output and the tail of its
+// CDK log go to the test log.
+func runE2E(ctx context.Context, t *testing.T, cfg Config) *Summary {
+	t.Helper()
+	var out bytes.Buffer
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("demo output:\n%s", out.String())
+			dumpTail(t, filepath.Join(cfg.WorkIn, "cdk.log"))
+		}
+	})
+	sum, err := run(ctx, cfg, &out, io.Discard)
+	if err != nil {
+		t.Fatalf("run = %v", err)
+	}
+	return sum
+}
 
 // e2eConfig is the demo's default configuration for the end-to-end tests,
 // rooted at the repository, with the test stack's name. It skips with -short

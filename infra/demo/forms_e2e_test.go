@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -36,17 +34,7 @@ func TestEndToEndForms(t *testing.T) {
 			cfg.Timeout = 100 * time.Second
 			ctx, cancel := context.WithTimeout(context.Background(), 170*time.Second)
 			defer cancel()
-			var out bytes.Buffer
-			sum, err := run(ctx, cfg, &out, io.Discard)
-			defer func() {
-				if t.Failed() {
-					t.Logf("demo output:\n%s", out.String())
-					dumpTail(t, filepath.Join(cfg.WorkIn, "cdk.log"))
-				}
-			}()
-			if err != nil {
-				t.Fatalf("run = %v", err)
-			}
+			sum := runE2E(ctx, t, cfg)
 			if !sum.Drained || sum.Sent != tc.n || sum.Uploaded != tc.n || len(sum.Wrong) > 0 || sum.Lost != 0 || len(sum.Stray) > 0 {
 				t.Errorf("drained %v, sent %d, stored byte-exact %d, wrong %v, lost %d, stray %v; want all %d stored, none lost",
 					sum.Drained, sum.Sent, sum.Uploaded, sum.Wrong, sum.Lost, sum.Stray, tc.n)
