@@ -77,14 +77,14 @@ test-infra: cdk
 	@command -v moto_server >/dev/null || echo "note: moto_server not found (pip install 'moto[server]'): TestDeployToMoto will skip"
 	$(CDK_ENV) go test ./infra/
 
-# The fault-schedule simulation (pkg/chaos) over many seeds; `make test` runs
+# The fault-schedule simulation (pkg/harness/chaos) over many seeds; `make test` runs
 # 3 seeds of 1000. The totals land in .build/chaos-report.md (the README's
-# RELIABILITY figures). Replay one seed: go test ./pkg/chaos -args -chaos.seed=N -chaos.seeds=1
+# RELIABILITY figures). Replay one seed: go test ./pkg/harness/chaos -args -chaos.seed=N -chaos.seeds=1
 CHAOS_SEEDS    ?= 20
 CHAOS_MESSAGES ?= 2000
 chaos:
 	mkdir -p .build
-	$(GO) test -race -count=1 -timeout 60m -run TestFaultSchedule -v ./pkg/chaos/ \
+	$(GO) test -race -count=1 -timeout 60m -run TestFaultSchedule -v ./pkg/harness/chaos/ \
 	  -args -chaos.seeds=$(CHAOS_SEEDS) -chaos.messages=$(CHAOS_MESSAGES) -chaos.report=$(CURDIR)/.build/chaos-report.md
 	@cat .build/chaos-report.md
 
@@ -108,26 +108,26 @@ moto-check:
 demo: moto-check cdk rie
 	$(GO) run ./infra/demo $(DEMO_ARGS)
 
-# ---- benchmark (pkg/bench) ---------------------------------------------------
+# ---- benchmark (pkg/harness/bench) ---------------------------------------------------
 # A matrix of pictures of S3 (token buckets met by 8, 16 and 64 instances, a
 # prefix being split, random SlowDown, hot keys, two prefixes, 500s and resets)
 # through no retry, the SDK's retry modes, plain backoff and this project's
 # handler; sharding, handler overhead and cold start (under the emulator).
-# Prints the tables, writes BENCHMARKS.md and pkg/bench/charts/*.png.
+# Prints the tables, writes BENCHMARKS.md and pkg/harness/bench/charts/*.png.
 # About 40 minutes on 2 cores. Flags: make bench BENCH_ARGS="-matrix-repeats 1"
-# (go run ./pkg/bench/cmd/bench -h lists them).
+# (go run ./pkg/harness/bench/cmd/bench -h lists them).
 BENCH_ARGS ?=
 bench: rie
-	$(GO) run ./pkg/bench/cmd/bench $(BENCH_ARGS)
+	$(GO) run ./pkg/harness/bench/cmd/bench $(BENCH_ARGS)
 
-# ---- fleet simulation (pkg/fleet) --------------------------------------------
+# ---- fleet simulation (pkg/harness/fleet) --------------------------------------------
 # A discrete-event simulation on a virtual clock: 10, 100 and 1,000 instances
 # (and the event source's own scaling from 5) on 1 and 10 prefixes draining
 # 1 million messages, with this project's retry code, plain backoff, the SDK's
 # standard retryer and the ideal; first the honesty check against the
 # in-process benchmark (bucket-8, bucket-16). Writes the fleet section of
-# BENCHMARKS.md and pkg/fleet/charts/*.png. About 9 minutes on 2 cores.
-# One run: go run ./pkg/fleet/cmd/fleet -instances 1000 -prefixes 1 (-h lists the flags).
+# BENCHMARKS.md and pkg/harness/fleet/charts/*.png. About 9 minutes on 2 cores.
+# One run: go run ./pkg/harness/fleet/cmd/fleet -instances 1000 -prefixes 1 (-h lists the flags).
 FLEET_ARGS ?=
 fleet:
-	$(GO) run ./pkg/fleet/cmd/fleet -table $(FLEET_ARGS)
+	$(GO) run ./pkg/harness/fleet/cmd/fleet -table $(FLEET_ARGS)

@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/s3uploader/s3uploader/pkg/batch"
-	"github.com/s3uploader/s3uploader/pkg/loadgen"
-	"github.com/s3uploader/s3uploader/pkg/moto"
+	"github.com/s3uploader/s3uploader/pkg/twin/loadgen"
+	"github.com/s3uploader/s3uploader/pkg/twin/moto"
 )
 
 // pointerBucket is where -pointer leaves the payloads, as a sender using

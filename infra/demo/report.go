@@ -15,9 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/s3uploader/s3uploader/pkg/deployed"
-	"github.com/s3uploader/s3uploader/pkg/esm"
-	"github.com/s3uploader/s3uploader/pkg/loadgen"
+	"github.com/s3uploader/s3uploader/pkg/twin/deployed"
+	"github.com/s3uploader/s3uploader/pkg/twin/esm"
+	"github.com/s3uploader/s3uploader/pkg/twin/loadgen"
 )
 
 // Summary is what a run found. Counts of messages are of distinct

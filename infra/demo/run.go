@@ -18,12 +18,12 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/schollz/progressbar/v3"
 
-	"github.com/s3uploader/s3uploader/pkg/deployed"
-	"github.com/s3uploader/s3uploader/pkg/esm"
-	"github.com/s3uploader/s3uploader/pkg/loadgen"
-	"github.com/s3uploader/s3uploader/pkg/logship"
-	"github.com/s3uploader/s3uploader/pkg/moto"
-	"github.com/s3uploader/s3uploader/pkg/rie"
+	"github.com/s3uploader/s3uploader/pkg/twin/deployed"
+	"github.com/s3uploader/s3uploader/pkg/twin/esm"
+	"github.com/s3uploader/s3uploader/pkg/twin/loadgen"
+	"github.com/s3uploader/s3uploader/pkg/twin/logship"
+	"github.com/s3uploader/s3uploader/pkg/twin/moto"
+	"github.com/s3uploader/s3uploader/pkg/twin/rie"
 )
 
 // run is the whole demo. It returns once everything it started is stopped

@@ -20,9 +20,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/s3uploader/s3uploader/pkg/deployed"
-	"github.com/s3uploader/s3uploader/pkg/moto"
-	"github.com/s3uploader/s3uploader/pkg/proc"
+	"github.com/s3uploader/s3uploader/pkg/twin/deployed"
+	"github.com/s3uploader/s3uploader/pkg/twin/moto"
+	"github.com/s3uploader/s3uploader/pkg/twin/proc"
 )
 
 // clients talk to the local AWS directly (S3 not through the throttle).

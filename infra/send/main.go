@@ -31,8 +31,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/schollz/progressbar/v3"
 
-	"github.com/s3uploader/s3uploader/pkg/deployed"
-	"github.com/s3uploader/s3uploader/pkg/loadgen"
+	"github.com/s3uploader/s3uploader/pkg/twin/deployed"
+	"github.com/s3uploader/s3uploader/pkg/twin/loadgen"
 )
 
 type options struct {

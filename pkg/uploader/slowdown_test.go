@@ -11,7 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/s3uploader/s3uploader/pkg/s3sim"
+	"github.com/s3uploader/s3uploader/pkg/harness/s3sim"
 )
 
 // defaults keeps the function's own retry delays (newEnv shortens them).

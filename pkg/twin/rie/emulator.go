@@ -1,0 +1,188 @@
+package rie
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/s3uploader/s3uploader/pkg/twin/proc"
+)
+
+// Config describes how to run a function. The zero value of each optional
+// field means the default.
+type Config struct {
+	// Emulator is the path of the aws-lambda-rie binary. Required.
+	Emulator string
+	// Bootstrap is the path of the function's executable. Required.
+	Bootstrap string
+	// Env is the function's whole environment ("KEY=value"), as Lambda
+	// would set it: the function's variables, credentials, region. The
+	// parent's environment is not inherited. Timeout and memory are added.
+	Env []string
+	// Timeout is the function timeout the emulator enforces (default 3s,
+	// as in Lambda).
+	Timeout time.Duration
+	// MemoryMB is reported in REPORT lines (default 128).
+	MemoryMB int
+	// Output receives the emulator's combined stdout and stderr: START,
+	// END and REPORT lines, the function's own lines and the emulator's
+	// diagnostics. Nil discards it. It is written from one goroutine.
+	Output io.Writer
+	// StartTimeout bounds the wait for the emulator to listen (default 10s).
+	StartTimeout time.Duration
+}
+
+// Emulator is one running aws-lambda-rie process. Invoke is safe for
+// concurrent use: calls are served one at a time.
+type Emulator struct {
+	proc    *proc.Process
+	url     string
+	timeout time.Duration
+	client  *http.Client
+	mu      sync.Mutex // one invocation at a time
+}
+
+// Start launches an emulator for cfg and waits until it listens.
+func Start(ctx context.Context, cfg Config) (*Emulator, error) {
+	if cfg.Emulator == "" || cfg.Bootstrap == "" {
+		return nil, errors.New("rie: Emulator and Bootstrap are required")
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 3 * time.Second
+	}
+	if cfg.MemoryMB <= 0 {
+		cfg.MemoryMB = 128
+	}
+	if cfg.StartTimeout <= 0 {
+		cfg.StartTimeout = 10 * time.Second
+	}
+	invokePort, err := proc.FreePort()
+	if err != nil {
+		return nil, err
+	}
+	apiPort, err := proc.FreePort()
+	if err != nil {
+		return nil, err
+	}
+	bootstrap, err := filepath.Abs(cfg.Bootstrap)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(cfg.Emulator,
+		"--runtime-interface-emulator-address", proc.Addr(invokePort),
+		"--runtime-api-address", proc.Addr(apiPort),
+		bootstrap)
+	cmd.Dir = filepath.Dir(bootstrap)
+	secs := int((cfg.Timeout + time.Second - 1) / time.Second)
+	cmd.Env = append(append([]string(nil), cfg.Env...),
+		"AWS_LAMBDA_FUNCTION_TIMEOUT="+strconv.Itoa(secs),
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE="+strconv.Itoa(cfg.MemoryMB),
+	)
+	out := cfg.Output
+	if out == nil {
+		out = io.Discard
+	}
+	cmd.Stdout = out
+	cmd.Stderr = out
+	p, err := proc.Start(cmd)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.WaitListening(proc.Addr(invokePort), cfg.StartTimeout); err != nil {
+		p.Stop(time.Second)
+		return nil, err
+	}
+	return &Emulator{
+		proc:    p,
+		url:     "http://" + proc.Addr(invokePort) + "/2015-03-31/functions/function/invocations",
+		timeout: time.Duration(secs) * time.Second,
+		client:  &http.Client{Transport: &http.Transport{DisableKeepAlives: false, MaxIdleConnsPerHost: 1}},
+	}, nil
+}
+
+// Pid is the emulator's process id (and process group id).
+func (e *Emulator) Pid() int { return e.proc.Pid() }
+
+// Stop stops the emulator and the function process under it.
+func (e *Emulator) Stop() { e.proc.Stop(2 * time.Second) }
+
+// Invoke sends payload as one synchronous invocation and returns the
+// function's response. A function error or timeout is a *FunctionError; a
+// transport failure or a context cancellation is returned as is.
+func (e *Emulator) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	// The emulator answers a timeout itself; give it a margin beyond.
+	ctx, cancel := context.WithTimeout(ctx, e.timeout+10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url, bytes.NewReader(payload))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("invoke: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("invoke: read response: %w", err)
+	}
+	if ferr := classify(resp.StatusCode, body); ferr != nil {
+		return nil, ferr
+	}
+	return body, nil
+}
+
+// FunctionError is an invocation that the function failed: it returned an
+// error, panicked, exited, or ran past its timeout.
+type FunctionError struct {
+	Type    string // errorType, or "Sandbox.Timedout" for a timeout
+	Message string
+	Status  int // HTTP status of the emulator's answer
+}
+
+func (e *FunctionError) Error() string {
+	return fmt.Sprintf("function error %s: %s", e.Type, e.Message)
+}
+
+// FunctionError reports true: the invocation reached the function, which
+// failed. (Transport errors are returned as they are.)
+func (e *FunctionError) FunctionError() bool { return true }
+
+// Timeout reports whether the function ran past its timeout.
+func (e *FunctionError) Timeout() bool { return e.Type == "Sandbox.Timedout" }
+
+var timedOut = []byte("Task timed out after ")
+
+// classify turns the emulator's answer into a *FunctionError, or nil for a
+// normal response. The emulator sets no X-Amz-Function-Error header: a
+// returned error is HTTP 200 with errorMessage and errorType, a panic is
+// 502, a timeout is HTTP 200 with plain text.
+func classify(status int, body []byte) *FunctionError {
+	if bytes.HasPrefix(body, timedOut) {
+		return &FunctionError{Type: "Sandbox.Timedout", Message: string(body), Status: status}
+	}
+	var fe struct {
+		Message *string `json:"errorMessage"`
+		Type    string  `json:"errorType"`
+	}
+	isErr := json.Unmarshal(body, &fe) == nil && fe.Message != nil && fe.Type != ""
+	switch {
+	case isErr:
+		return &FunctionError{Type: fe.Type, Message: *fe.Message, Status: status}
+	case status != http.StatusOK:
+		return &FunctionError{Type: "Runtime.Unknown", Message: fmt.Sprintf("HTTP %d: %.200s", status, body), Status: status}
+	}
+	return nil
+}

@@ -1,0 +1,148 @@
+package rie
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/s3uploader/s3uploader/pkg/twin/proc"
+)
+
+// emulatorPath finds aws-lambda-rie: $RIE, the project's .tools/bin, or PATH.
+func emulatorPath(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("RIE"); p != "" {
+		return p
+	}
+	if p, err := filepath.Abs("../../../.tools/bin/aws-lambda-rie"); err == nil {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("aws-lambda-rie"); err == nil {
+		return p
+	}
+	t.Skip("aws-lambda-rie not installed (make tools)")
+	return ""
+}
+
+func buildFn(t *testing.T) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "bootstrap")
+	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", out, "./testdata/fn")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build test function: %v\n%s", err, b)
+	}
+	return out
+}
+
+func TestInvoke(t *testing.T) {
+	cfg := Config{Emulator: emulatorPath(t), Bootstrap: buildFn(t), Timeout: time.Second}
+	var out syncBuffer
+	cfg.Output = &out
+	e, err := Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Stop()
+
+	tests := map[string]struct {
+		payload string
+		want    string
+		errType string
+	}{
+		"echo":    {payload: `{"a":1}`, want: `{"a":1}`},
+		"null":    {payload: `{"raw":null}`, want: `null`},
+		"error":   {payload: `{"error":"boom"}`, errType: "errorString"},
+		"panic":   {payload: `{"panic":true}`, errType: "string"},
+		"timeout": {payload: `{"sleep_ms":3000}`, errType: "Sandbox.Timedout"},
+		"after":   {payload: `{"b":2}`, want: `{"b":2}`}, // runtime restarted
+	}
+	for _, name := range []string{"echo", "null", "error", "panic", "timeout", "after"} {
+		tc := tests[name]
+		t.Run(name, func(t *testing.T) {
+			got, err := e.Invoke(context.Background(), []byte(tc.payload))
+			if tc.errType != "" {
+				var fe *FunctionError
+				if !errors.As(err, &fe) || fe.Type != tc.errType {
+					t.Fatalf("Invoke(%s) = %q, %v; want FunctionError %s", tc.payload, got, err, tc.errType)
+				}
+				return
+			}
+			if err != nil || string(got) != tc.want {
+				t.Fatalf("Invoke(%s) = %q, %v; want %q", tc.payload, got, err, tc.want)
+			}
+		})
+	}
+	e.Stop()
+	for _, line := range []string{"START RequestId: ", "END RequestId: ", "REPORT RequestId: ", `"msg":"invoked"`} {
+		if !bytes.Contains(out.Bytes(), []byte(line)) {
+			t.Errorf("emulator output lacks %q", line)
+		}
+	}
+	if proc.GroupAlive(e.Pid()) {
+		t.Errorf("emulator group %d alive after Stop", e.Pid())
+	}
+}
+
+func TestPoolServesConcurrentInvokes(t *testing.T) {
+	cfg := Config{Emulator: emulatorPath(t), Bootstrap: buildFn(t), Timeout: 5 * time.Second}
+	p, err := StartPool(context.Background(), 3, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop()
+	var wg sync.WaitGroup
+	start := time.Now()
+	errs := make(chan error, 6)
+	for range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := p.Invoke(context.Background(), []byte(`{"sleep_ms":300}`))
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("Invoke = %v; want nil", err)
+		}
+	}
+	// 6 invokes of 300 ms on 3 emulators: about 600 ms, not 1800.
+	if d := time.Since(start); d > 1500*time.Millisecond {
+		t.Errorf("6 invokes took %s on 3 emulators; want them in parallel", d)
+	}
+	pids := p.Pids()
+	p.Stop()
+	for _, pid := range pids {
+		if proc.GroupAlive(pid) {
+			t.Errorf("emulator group %d alive after Stop", pid)
+		}
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) Bytes() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]byte(nil), s.b.Bytes()...)
+}
