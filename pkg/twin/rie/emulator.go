@@ -65,17 +65,46 @@ func Start(ctx context.Context, cfg Config) (*Emulator, error) {
 	if cfg.StartTimeout <= 0 {
 		cfg.StartTimeout = 10 * time.Second
 	}
-	invokePort, err := proc.FreePort()
-	if err != nil {
-		return nil, err
-	}
-	apiPort, err := proc.FreePort()
-	if err != nil {
-		return nil, err
-	}
 	bootstrap, err := filepath.Abs(cfg.Bootstrap)
 	if err != nil {
 		return nil, err
+	}
+	var lastErr error
+	for range startAttempts {
+		e, exited, err := start(cfg, bootstrap)
+		if err == nil {
+			return e, nil
+		}
+		lastErr = err
+		if !exited {
+			break
+		}
+	}
+	return nil, lastErr
+}
+
+// startAttempts bounds the tries of Start. A port that was free when it was
+// picked may be taken before the emulator binds it (by another process, or
+// by another emulator's runtime API starting at the same moment); the
+// emulator then panics on listen and exits with status 2. Start tries again
+// with fresh ports.
+const startAttempts = 3
+
+// start makes one attempt; exited reports an emulator that exited before
+// it listened.
+func start(cfg Config, bootstrap string) (e *Emulator, exited bool, err error) {
+	invokePort, err := proc.FreePort()
+	if err != nil {
+		return nil, false, err
+	}
+	apiPort, err := proc.FreePort()
+	if err != nil {
+		return nil, false, err
+	}
+	for apiPort == invokePort {
+		if apiPort, err = proc.FreePort(); err != nil {
+			return nil, false, err
+		}
 	}
 	cmd := exec.Command(cfg.Emulator,
 		"--runtime-interface-emulator-address", proc.Addr(invokePort),
@@ -91,23 +120,67 @@ func Start(ctx context.Context, cfg Config) (*Emulator, error) {
 	if out == nil {
 		out = io.Discard
 	}
-	cmd.Stdout = out
-	cmd.Stderr = out
+	// Until it listens, also keep the emulator's output, to say why it
+	// did not.
+	early := &tail{}
+	w := &switchWriter{early: io.MultiWriter(out, early), out: out}
+	cmd.Stdout = w
+	cmd.Stderr = w
 	p, err := proc.Start(cmd)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if err := p.WaitListening(proc.Addr(invokePort), cfg.StartTimeout); err != nil {
 		p.Stop(time.Second)
-		return nil, err
+		if s := early.String(); s != "" {
+			err = fmt.Errorf("%w; its last output:\n%s", err, s)
+		}
+		return nil, p.Err() != nil, err
 	}
+	w.listening()
 	return &Emulator{
 		proc:    p,
 		url:     "http://" + proc.Addr(invokePort) + "/2015-03-31/functions/function/invocations",
 		timeout: time.Duration(secs) * time.Second,
 		client:  &http.Client{Transport: &http.Transport{DisableKeepAlives: false, MaxIdleConnsPerHost: 1}},
-	}, nil
+	}, false, nil
 }
+
+// switchWriter writes to early until listening is called, then to out.
+type switchWriter struct {
+	mu    sync.Mutex
+	early io.Writer
+	out   io.Writer
+	done  bool
+}
+
+func (w *switchWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.done {
+		return w.out.Write(p)
+	}
+	return w.early.Write(p)
+}
+
+func (w *switchWriter) listening() {
+	w.mu.Lock()
+	w.done = true
+	w.mu.Unlock()
+}
+
+// tail keeps the last 2 KiB written to it.
+type tail struct{ b []byte }
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.b = append(t.b, p...)
+	if len(t.b) > 2048 {
+		t.b = t.b[len(t.b)-2048:]
+	}
+	return len(p), nil
+}
+
+func (t *tail) String() string { return string(bytes.TrimSpace(t.b)) }
 
 // Pid is the emulator's process id (and process group id).
 func (e *Emulator) Pid() int { return e.proc.Pid() }

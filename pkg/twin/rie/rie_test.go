@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -145,4 +146,38 @@ func (s *syncBuffer) Bytes() []byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]byte(nil), s.b.Bytes()...)
+}
+
+// TestStartRetriesAnEmulatorThatExits: an emulator that dies before it
+// listens (as aws-lambda-rie does when its port was taken in the meantime)
+// is started again on fresh ports; one that always dies is reported with
+// its last output.
+func TestStartRetriesAnEmulatorThatExits(t *testing.T) {
+	real := emulatorPath(t)
+	fn := buildFn(t)
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "failed-once")
+	flaky := filepath.Join(dir, "flaky-rie")
+	script := "#!/bin/sh\nif [ ! -e " + marker + " ]; then touch " + marker +
+		"; echo 'panic: listen tcp 127.0.0.1:1: bind: address already in use'; exit 2; fi\nexec " + real + " \"$@\"\n"
+	if err := os.WriteFile(flaky, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e, err := Start(context.Background(), Config{Emulator: flaky, Bootstrap: fn, Timeout: time.Second})
+	if err != nil {
+		t.Fatalf("Start(emulator failing once) = %v; want it started on the second try", err)
+	}
+	defer e.Stop()
+	if got, err := e.Invoke(context.Background(), []byte(`{"a":1}`)); err != nil || string(got) != `{"a":1}` {
+		t.Fatalf("Invoke = %q, %v; want the echo", got, err)
+	}
+
+	broken := filepath.Join(dir, "broken-rie")
+	if err := os.WriteFile(broken, []byte("#!/bin/sh\necho 'panic: no room at the inn'\nexit 2\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Start(context.Background(), Config{Emulator: broken, Bootstrap: fn})
+	if err == nil || !strings.Contains(err.Error(), "no room at the inn") {
+		t.Fatalf("Start(emulator always failing) = %v; want an error with its output", err)
+	}
 }
