@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/s3uploader/s3uploader/pkg/twin/deployed"
+	"github.com/s3uploader/s3uploader/pkg/twin/esm"
+)
+
+// waitDrained polls the queue until it has been empty (nothing visible,
+// nothing in flight) for cfg.SettleQuiet, printing a status line every few
+// seconds. It returns false on timeout.
+func waitDrained(ctx context.Context, c clients, st *deployed.Stack, cfg Config, p *esm.Poller, front *s3Front, out io.Writer) bool {
+	begin := time.Now()
+	deadline := begin.Add(cfg.Timeout)
+	var emptySince, lastPrint time.Time
+	last := ""
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(250 * time.Millisecond):
+		}
+		visible, inflight := queueDepth(ctx, c, st.QueueURL)
+		dlq, _ := queueDepth(ctx, c, st.DLQURL)
+		s, ts := p.Stats(), front.Stats()
+		line := fmt.Sprintf("queue %4d visible %4d in flight │ DLQ %d │ invocations %d (%d partial, %d failed) │ S3 PUT %d ok, %d SlowDown",
+			visible, inflight, dlq, s.Invocations, s.PartialBatches,
+			s.FunctionErrors+s.Timeouts+s.InvalidResponses+s.InvokeErrors, ts.Admitted, ts.Throttled)
+		// A line when something changed (at most every 2 s), else every 15 s.
+		if (line != last && time.Since(lastPrint) >= 2*time.Second) || time.Since(lastPrint) >= 15*time.Second {
+			note := ""
+			if visible == 0 && inflight > 0 {
+				note = "  (failed records wait out the visibility timeout)"
+			}
+			fmt.Fprintf(out, "  %5.1fs  %s%s\n", time.Since(begin).Seconds(), line, note)
+			last, lastPrint = line, time.Now()
+		}
+		if visible == 0 && inflight == 0 {
+			if emptySince.IsZero() {
+				emptySince = time.Now()
+			}
+			if time.Since(emptySince) >= cfg.SettleQuiet {
+				return true
+			}
+		} else {
+			emptySince = time.Time{}
+		}
+		if time.Now().After(deadline) {
+			fmt.Fprintf(out, "  ✗ queue not drained after %s\n", cfg.Timeout)
+			return false
+		}
+	}
+}
+
+func queueDepth(ctx context.Context, c clients, url string) (visible, inflight int) {
+	if url == "" {
+		return 0, 0
+	}
+	a, err := c.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl: aws.String(url),
+		AttributeNames: []sqstypes.QueueAttributeName{
+			sqstypes.QueueAttributeNameApproximateNumberOfMessages,
+			sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
+		},
+	})
+	if err != nil {
+		return -1, -1
+	}
+	visible, _ = strconv.Atoi(a.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessages)])
+	inflight, _ = strconv.Atoi(a.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible)])
+	return visible, inflight
+}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"sync"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/s3uploader/s3uploader/pkg/twin/esm"
+)
+
+// tracker counts deliveries per message, to tell redeliveries, and keeps
+// each message's first record as the function got it, to render its key.
+type tracker struct {
+	mu         sync.Mutex
+	deliveries map[string]int
+	expected   map[string]bool
+	records    map[string]events.SQSMessage
+}
+
+func newTracker() *tracker {
+	return &tracker{deliveries: map[string]int{}, expected: map[string]bool{}, records: map[string]events.SQSMessage{}}
+}
+
+func (t *tracker) expect(ids []string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, id := range ids {
+		if id != "" {
+			t.expected[id] = true
+		}
+	}
+}
+
+func (t *tracker) batch(b esm.Batch) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, id := range b.MessageIDs {
+		t.deliveries[id]++
+	}
+	for _, r := range b.Records {
+		if _, ok := t.records[r.MessageId]; !ok {
+			t.records[r.MessageId] = r
+		}
+	}
+}
+
+// record returns the first record of message id the function got.
+func (t *tracker) record(id string) (events.SQSMessage, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r, ok := t.records[id]
+	return r, ok
+}
+
+func (t *tracker) deliveriesOf(id string) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.deliveries[id]
+}
+
+// redeliveries is the number of deliveries beyond the first, over all
+// messages, and the largest number of deliveries of one message.
+func (t *tracker) redeliveries() (total, most int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, n := range t.deliveries {
+		total += n - 1
+		most = max(most, n)
+	}
+	return total, most
+}
