@@ -98,7 +98,10 @@ func DefaultConfig() Config {
 
 // MinVisibilityTimeout is the smallest visibility timeout the queue may have:
 // six times the function timeout plus the maximum batching window, as the
-// Lambda developer guide advises for SQS event sources.
+// Lambda developer guide advises for SQS event sources. The six times cover
+// Lambda's own retries of a throttled invocation; the local twin's event
+// source makes none, so with context "local" the floor is the function
+// timeout plus the window (the demo uses that to reach its DLQ sooner).
 func (c Config) MinVisibilityTimeout() time.Duration {
 	return 6*c.FunctionTimeout + c.MaxBatchingWindow
 }

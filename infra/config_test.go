@@ -67,6 +67,10 @@ func TestConfigFromContextOverrides(t *testing.T) {
 			ctx:   map[string]any{"local": true, "batchSize": float64(5), "memorySize": float64(512)},
 			check: func(c Config) bool { return c.Local && c.BatchSize == 5 && c.MemorySize == 512 },
 		},
+		"local visibility timeout below 6x": {
+			ctx:   map[string]any{"local": "true", "functionTimeout": "2s", "visibilityTimeout": "4s"},
+			check: func(c Config) bool { return c.VisibilityTimeout == 4*time.Second },
+		},
 		"visibility timeout at the minimum": {
 			ctx:   map[string]any{"functionTimeout": "10s", "maxBatchingWindow": "2s", "visibilityTimeout": "62s"},
 			check: func(c Config) bool { return c.VisibilityTimeout == 62*time.Second },
@@ -125,6 +129,10 @@ func TestConfigFromContextRejects(t *testing.T) {
 		"visibility timeout breaks the 6x rule": {
 			ctx:  map[string]any{"functionTimeout": "30s", "maxBatchingWindow": "10s", "visibilityTimeout": "120s"},
 			want: []string{`context "visibilityTimeout" = 2m0s`, "at least 6 × functionTimeout (30s) + maxBatchingWindow (10s) = 3m10s"},
+		},
+		"local visibility timeout below the function timeout": {
+			ctx:  map[string]any{"local": "true", "functionTimeout": "2s", "visibilityTimeout": "1s"},
+			want: []string{`context "visibilityTimeout" = 1s`, "at least functionTimeout (2s) + maxBatchingWindow (0s) = 2s even on the local twin"},
 		},
 		"unknown arch":        {ctx: map[string]any{"arch": "arm"}, want: []string{`context "arch" = arm`, `"arm64" or "x86_64"`}},
 		"bool":                {ctx: map[string]any{"dev": "yes"}, want: []string{`context "dev" = yes: want true or false`}},

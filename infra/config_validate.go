@@ -52,7 +52,12 @@ func (c Config) validate() []error {
 	if c.BatchSize > 10 && c.MaxBatchingWindow < time.Second {
 		bad("batchSize", c.BatchSize, "a batch size above 10 needs a maxBatchingWindow of at least 1s")
 	}
-	if min := c.MinVisibilityTimeout(); c.VisibilityTimeout != 0 && c.VisibilityTimeout < min {
+	switch min := c.MinVisibilityTimeout(); {
+	case c.Local && c.VisibilityTimeout != 0 && c.VisibilityTimeout < c.FunctionTimeout+c.MaxBatchingWindow:
+		bad("visibilityTimeout", c.VisibilityTimeout,
+			"must be at least functionTimeout (%s) + maxBatchingWindow (%s) = %s even on the local twin, or a batch still being processed reappears",
+			c.FunctionTimeout, c.MaxBatchingWindow, c.FunctionTimeout+c.MaxBatchingWindow)
+	case !c.Local && c.VisibilityTimeout != 0 && c.VisibilityTimeout < min:
 		bad("visibilityTimeout", c.VisibilityTimeout,
 			"must be at least 6 × functionTimeout (%s) + maxBatchingWindow (%s) = %s, or a batch still being processed reappears and is handled twice; leave it unset to derive it",
 			c.FunctionTimeout, c.MaxBatchingWindow, min)
