@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/s3uploader/s3uploader/pkg/twin/deployed"
+	"github.com/s3uploader/s3uploader/pkg/twin/emfmetrics"
 	"github.com/s3uploader/s3uploader/pkg/twin/esm"
 	"github.com/s3uploader/s3uploader/pkg/twin/loadgen"
 )
@@ -143,6 +144,19 @@ func (s *Summary) readLogs(ctx context.Context, c clients, st *deployed.Stack) e
 		}
 		for _, e := range out.Events {
 			msg := aws.ToString(e.Message)
+			if datums, err := emfmetrics.Parse(msg); err == nil {
+				for _, d := range datums {
+					if d.Namespace != metricsNamespace(st) {
+						continue
+					}
+					if s.EMFSums == nil {
+						s.EMFSums = map[string]float64{}
+					}
+					for _, v := range d.Values {
+						s.EMFSums[d.Name] += v
+					}
+				}
+			}
 			if strings.Contains(msg, "Task timed out") || strings.Contains(msg, `"status":"timeout"`) {
 				s.TimeoutLines++
 			}

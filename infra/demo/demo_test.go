@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"image/png"
 	"io"
 	"os"
 	"path/filepath"
@@ -78,6 +79,35 @@ func TestEndToEnd(t *testing.T) {
 	}
 	if sum.LogEventsFailed > 0 {
 		t.Errorf("%d log events could not be shipped", sum.LogEventsFailed)
+	}
+
+	// The EMF documents became metrics in the local CloudWatch: what
+	// get-metric-statistics answers is what the documents in the logs say.
+	m := sum.Metrics
+	if m.Published == 0 || m.Failed > 0 || m.Invalid > 0 {
+		t.Errorf("metrics: %d datums put, %d failed, %d invalid documents; want some put, none failed or invalid", m.Published, m.Failed, m.Invalid)
+	}
+	for _, name := range metricNames {
+		if m.Sums[name] != sum.EMFSums[name] {
+			t.Errorf("metric %s/%s: CloudWatch sums %v, the EMF documents in the logs %v; want them equal", m.Namespace, name, m.Sums[name], sum.EMFSums[name])
+		}
+	}
+	if got := m.Sums["Uploaded"] + m.Sums["Duplicates"]; got < 200 {
+		t.Errorf("metrics Uploaded + Duplicates = %v; want at least the 200 good messages", got)
+	}
+	if m.Sums["Retries"] == 0 || m.Sums["Throttles"] == 0 {
+		t.Errorf("metrics Retries %v, Throttles %v; want the throttling visible in CloudWatch", m.Sums["Retries"], m.Sums["Throttles"])
+	}
+
+	// The chart of the run is a picture.
+	if f, err := os.Open(sum.Chart); err != nil {
+		t.Errorf("chart: %v", err)
+	} else {
+		img, err := png.Decode(f)
+		f.Close()
+		if err != nil || img.Bounds().Dx() < 600 {
+			t.Errorf("chart %s: %v (size %v); want a PNG", sum.Chart, err, img)
+		}
 	}
 
 	// No process outlives the run.
@@ -179,6 +209,7 @@ func e2eConfig(t *testing.T) Config {
 	}
 	cfg := defaultConfig()
 	cfg.Root, cfg.Stack = root, e2eStack
+	cfg.Chart = filepath.Join(t.TempDir(), "run.png")
 	for _, tool := range []string{cfg.CDK, cfg.RIE} {
 		if !fileExists(filepath.Join(root, tool)) {
 			t.Fatalf("%s is missing: run make cdk rie (make test installs both)", tool)

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/s3uploader/s3uploader/pkg/twin/deployed"
+	"github.com/s3uploader/s3uploader/pkg/twin/emfmetrics"
 	"github.com/s3uploader/s3uploader/pkg/twin/logship"
 	"github.com/s3uploader/s3uploader/pkg/twin/moto"
 	"github.com/s3uploader/s3uploader/pkg/twin/rie"
@@ -24,6 +25,9 @@ import (
 type function struct {
 	pool     *rie.Pool
 	shippers []*logship.Shipper
+	// metrics turns the EMF documents among the shipped lines into
+	// CloudWatch metrics, as CloudWatch Logs does in the cloud.
+	metrics  *emfmetrics.Publisher
 	files    []*os.File // raw emulator output, kept in the work folder
 	stopOnce sync.Once
 }
@@ -33,7 +37,7 @@ func startFunction(ctx context.Context, cfg Config, st *deployed.Stack, bootstra
 	if strings.EqualFold(st.LogFormat, "JSON") {
 		format = logship.JSON
 	}
-	f := &function{}
+	f := &function{metrics: emfmetrics.New(c.cw, emfmetrics.Config{})}
 	var emulators []*rie.Emulator
 	fail := func(err error) (*function, error) {
 		f.pool = rie.NewPool(emulators...)
@@ -41,9 +45,12 @@ func startFunction(ctx context.Context, cfg Config, st *deployed.Stack, bootstra
 		return nil, err
 	}
 	for i := range n {
-		var echo func(string)
+		echo := f.metrics.Add
 		if cfg.Verbose {
-			echo = func(l string) { fmt.Fprintf(out, "    [%d] %s\n", i, l) }
+			echo = func(l string) {
+				fmt.Fprintf(out, "    [%d] %s\n", i, l)
+				f.metrics.Add(l)
+			}
 		}
 		sh, err := logship.New(ctx, c.logs, logship.Config{
 			LogGroup: st.LogGroup, Format: format, Timeout: st.Timeout, Echo: echo,
@@ -125,6 +132,7 @@ func (f *function) flush(ctx context.Context) {
 	for _, s := range f.shippers {
 		s.Flush(ctx)
 	}
+	_ = f.metrics.Flush(ctx)
 }
 
 // stop stops the emulators, then ships the rest of their output.
@@ -137,6 +145,9 @@ func (f *function) stop() {
 		defer cancel()
 		for _, s := range f.shippers {
 			_ = s.Close(ctx)
+		}
+		if f.metrics != nil {
+			_ = f.metrics.Close(ctx)
 		}
 		for _, file := range f.files {
 			file.Close()

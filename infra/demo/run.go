@@ -25,6 +25,10 @@ import (
 func run(ctx context.Context, cfg Config, out, errw io.Writer) (sum *Summary, err error) {
 	start := time.Now()
 	sum = &Summary{}
+	var times phases
+	if p, ok := toolsPhase(os.Getenv); ok {
+		times.add(p.Name, p.Took)
+	}
 	if cfg.Root == "" {
 		wd, _ := os.Getwd()
 		if cfg.Root, err = findRoot(wd); err != nil {
@@ -49,13 +53,39 @@ func run(ctx context.Context, cfg Config, out, errw io.Writer) (sum *Summary, er
 	} else if err := os.MkdirAll(work, 0o755); err != nil {
 		return sum, err
 	}
+	var outMu sync.Mutex // steps end on two goroutines while synth runs
 	step := func(what string, since time.Time) {
+		outMu.Lock()
+		defer outMu.Unlock()
 		fmt.Fprintf(out, "  ✓ %-58s %6.1fs\n", what, time.Since(since).Seconds())
 	}
 
-	// 1. A local AWS.
-	fmt.Fprintf(out, "▶ local AWS\n")
+	// 1. Synthesize the app (which builds the bootstrap) while a local AWS
+	// starts and is bootstrapped: synth needs no AWS.
+	fmt.Fprintf(out, "▶ local AWS and the stack\n")
 	t := time.Now()
+	synthLog, err := os.Create(filepath.Join(work, "cdk-synth.log"))
+	if err != nil {
+		return sum, err
+	}
+	defer synthLog.Close()
+	synthCtx, cancelSynth := context.WithCancel(ctx)
+	defer cancelSynth()
+	type synthResult struct {
+		assembly string
+		err      error
+	}
+	synthDone := make(chan synthResult, 1)
+	go func() {
+		assembly, err := synth(synthCtx, cfg, filepath.Join(work, "cdk.out"), synthLog)
+		if err == nil && cfg.App == "" {
+			step("cdk synth (builds the bootstrap, "+cfg.Arch+")", t)
+		}
+		synthDone <- synthResult{assembly, err}
+	}()
+	// Whatever returns early waits for synth to stop.
+	defer func() { cancelSynth(); <-synthDone }()
+
 	motoLog, err := os.Create(filepath.Join(work, "moto.log"))
 	if err != nil {
 		return sum, err
@@ -70,17 +100,29 @@ func run(ctx context.Context, cfg Config, out, errw io.Writer) (sum *Summary, er
 	step(fmt.Sprintf("moto_server on 127.0.0.1:%d (pid %d)", srv.Port, srv.Pid()), t)
 	c := newClients(srv.Endpoint)
 
-	// 2. Deploy the stack with the CDK CLI, as to an account.
+	// 2. Bootstrap the local account and deploy the stack with the CDK
+	// CLI, as to an account.
 	cdkLog, err := os.Create(filepath.Join(work, "cdk.log"))
 	if err != nil {
 		return sum, err
 	}
 	defer cdkLog.Close()
-	t = time.Now()
-	if err := deploy(ctx, cfg, srv.Endpoint, filepath.Join(work, "cdk.out"), cdkLog, step); err != nil {
-		return sum, fmt.Errorf("deploy (log: %s): %w", cdkLog.Name(), err)
+	tb := time.Now()
+	if err := bootstrap(ctx, cfg, srv.Endpoint, work, cdkLog); err != nil {
+		return sum, fmt.Errorf("cdk bootstrap (log: %s): %w", cdkLog.Name(), err)
 	}
-	sum.Deploy = time.Since(t)
+	step("cdk bootstrap "+bootstrapEnv, tb)
+	r := <-synthDone
+	synthDone <- r // for the deferred wait
+	if r.err != nil {
+		return sum, fmt.Errorf("cdk synth (log: %s): %w", synthLog.Name(), r.err)
+	}
+	td := time.Now()
+	if err := deploy(ctx, cfg, srv.Endpoint, r.assembly, cdkLog); err != nil {
+		return sum, fmt.Errorf("cdk deploy (log: %s): %w", cdkLog.Name(), err)
+	}
+	step("cdk deploy "+cfg.Stack, td)
+	times.since("synth and deploy", t)
 
 	// 3. Read back what was deployed and fetch the code.
 	t = time.Now()
@@ -88,7 +130,7 @@ func run(ctx context.Context, cfg Config, out, errw io.Writer) (sum *Summary, er
 	if err != nil {
 		return sum, err
 	}
-	bootstrap, err := st.FetchCode(ctx, c.s3, filepath.Join(work, "function"))
+	code, err := st.FetchCode(ctx, c.s3, filepath.Join(work, "function"))
 	if err != nil {
 		return sum, err
 	}
@@ -110,7 +152,7 @@ func run(ctx context.Context, cfg Config, out, errw io.Writer) (sum *Summary, er
 		front.URL, rateText(cfg.Rate), cfg.Burst, faultText(cfg))
 
 	// 5. The function under emulators, each shipping its output to a
-	// log stream of the deployed log group.
+	// log stream of the deployed log group, its EMF documents to metrics.
 	n := cfg.Concurrency
 	if n <= 0 {
 		n = st.MaxConcurrency
@@ -118,14 +160,14 @@ func run(ctx context.Context, cfg Config, out, errw io.Writer) (sum *Summary, er
 	if n <= 0 {
 		n = 2
 	}
-	t = time.Now()
-	fn, err := startFunction(ctx, cfg, st, bootstrap, srv.Endpoint, front.URL, n, c, work, out)
+	tf := time.Now()
+	fn, err := startFunction(ctx, cfg, st, code, srv.Endpoint, front.URL, n, c, work, out)
 	if err != nil {
 		return sum, err
 	}
 	defer fn.stop()
 	sum.Pids = append(sum.Pids, fn.pool.Pids()...)
-	step(fmt.Sprintf("%d × aws-lambda-rie running the deployed bootstrap", n), t)
+	step(fmt.Sprintf("%d × aws-lambda-rie running the deployed bootstrap", n), tf)
 
 	// 6. The event source.
 	tracker := newTracker()
@@ -143,8 +185,10 @@ func run(ctx context.Context, cfg Config, out, errw io.Writer) (sum *Summary, er
 	defer stopPoller()
 	fmt.Fprintf(out, "  event source: batch %d, window %s, ReportBatchItemFailures %v, %d pollers, visibility %s, maxReceiveCount %d\n",
 		st.BatchSize, st.BatchingWindow, st.ReportFailures, n, st.Visibility, st.MaxReceiveCount)
+	times.since("function and event source", t)
 
-	// 7. Send.
+	// 7. Send, recording the queues and the throttle from the first
+	// message on.
 	runID := time.Now().UTC().Format("20060102-150405")
 	msgs, err := loadgen.Spec{
 		Count: cfg.Messages, Size: cfg.Size, KeyPattern: cfg.KeyPattern, Run: runID,
@@ -156,8 +200,14 @@ func run(ctx context.Context, cfg Config, out, errw io.Writer) (sum *Summary, er
 	if msgs, err = shape(ctx, c, cfg, runID, msgs); err != nil {
 		return sum, err
 	}
+	if cfg.Groups == 0 {
+		msgs = poisonFirst(msgs)
+	}
 	fmt.Fprintf(out, "▶ send %d messages (%d poison) of %d bytes, as %s, to %s\n", len(msgs), cfg.Poison, cfg.Size, formText(cfg), st.QueueURL)
 	sendStart := time.Now()
+	rec := startRecorder(c, st, front)
+	stopRecorder := sync.OnceValue(rec.Stop)
+	defer stopRecorder()
 	bar := progressbar.NewOptions(len(msgs), progressbar.OptionSetWriter(errw), progressbar.OptionSetDescription("  sending"),
 		progressbar.OptionShowCount(), progressbar.OptionSetWidth(30), progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionOnCompletion(func() { fmt.Fprintln(errw) }))
@@ -170,16 +220,22 @@ func run(ctx context.Context, cfg Config, out, errw io.Writer) (sum *Summary, er
 	sum.Sent, sum.Poison = res.Sent-countPoison(msgs, res.IDs), countPoison(msgs, res.IDs)
 	tracker.expect(res.IDs)
 	step(fmt.Sprintf("sent %d with SendMessageBatch", res.Sent), sendStart)
+	times.since("send", sendStart)
 
 	// 8. Wait for the queue to drain.
+	t = time.Now()
 	fmt.Fprintf(out, "▶ drain: the event source invokes the function; failed records reappear after %s\n", st.Visibility)
 	drained := waitDrained(ctx, c, st, cfg, poller, front, out)
 	if ctx.Err() != nil {
 		return sum, context.Cause(ctx)
 	}
 	sum.Drained = drained
+	samples := stopRecorder()
+	drainEnd := time.Now()
+	times.since("drain", t)
 
-	// 9. Count, check and read the logs back.
+	// 9. Count, check, and read the logs and metrics back.
+	t = time.Now()
 	if !cfg.Keep {
 		stopPoller()
 		fn.stop()
@@ -189,15 +245,56 @@ func run(ctx context.Context, cfg Config, out, errw io.Writer) (sum *Summary, er
 	if err := sum.collect(ctx, c, st, msgs, res.IDs, poller.Stats(), tracker, front, fn); err != nil {
 		return sum, err
 	}
+	m, err := readMetrics(ctx, c.cw, st, sendStart, drainEnd)
+	if err != nil {
+		return sum, err
+	}
+	m.Published, m.Failed, m.Invalid = fn.metrics.Published(), fn.metrics.Failed(), fn.metrics.Invalid()
+	sum.Metrics = m
+	if cfg.Chart != "" {
+		sum.Chart = cfg.Chart
+		if !filepath.IsAbs(sum.Chart) {
+			sum.Chart = filepath.Join(cfg.Root, sum.Chart)
+		}
+		title := fmt.Sprintf("make demo: %d messages (+%d poison), throttle %s per prefix, %d instances", sum.Sent, sum.Poison, rateText(cfg.Rate), n)
+		if err := writeChart(sum.Chart, chartData{Title: title, Rate: cfg.Rate, Samples: samples, Metrics: m}); err != nil {
+			return sum, fmt.Errorf("chart %s: %w", sum.Chart, err)
+		}
+	}
+	times.since("checks", t)
 	sum.Elapsed = time.Since(start)
+	if p, ok := toolsPhase(os.Getenv); ok {
+		sum.Elapsed += p.Took
+	}
+	sum.Phases = times.all()
 	sum.print(out, st)
 
 	if cfg.Keep {
-		printKeep(out, srv.Endpoint, st, front)
+		printKeep(out, srv.Endpoint, st, front, sum.Metrics)
 		<-ctx.Done()
 		fmt.Fprintln(out, "\nstopping…")
 	}
 	return sum, nil
+}
+
+// poisonFirst moves the poison messages to the front, keeping the order of
+// the rest: their way to the DLQ (maxReceiveCount receives, one visibility
+// timeout each) then runs while the good messages drain, not after. (Not
+// for FIFO groups, where a poison message at the head would hold its
+// group back until it reaches the DLQ.)
+func poisonFirst(msgs []loadgen.Message) []loadgen.Message {
+	out := make([]loadgen.Message, 0, len(msgs))
+	for _, m := range msgs {
+		if m.Poison {
+			out = append(out, m)
+		}
+	}
+	for _, m := range msgs {
+		if !m.Poison {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func countPoison(msgs []loadgen.Message, ids []string) int {

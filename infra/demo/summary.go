@@ -51,8 +51,17 @@ type Summary struct {
 	LogEventsFailed  int64
 	RetriesByMessage []messageRetries
 
-	Deploy, Elapsed time.Duration
-	Pids            []int // every long-running process started
+	// Metrics are the function's EMF metrics as the local CloudWatch
+	// holds them after the run; EMFSums are the same metrics summed over
+	// the EMF documents in CloudWatch Logs.
+	Metrics runMetrics
+	EMFSums map[string]float64
+	// Chart is the path of the run's chart, if one was drawn.
+	Chart string
+
+	Elapsed time.Duration
+	Phases  []phase // the parts of Elapsed, in the order they ended
+	Pids    []int   // every long-running process started
 }
 
 // OK reports whether nothing was lost and every good message was stored.
@@ -69,12 +78,6 @@ type messageRetries struct {
 }
 
 func (s *Summary) print(out io.Writer, st *deployed.Stack) {
-	mark := func(ok bool) string {
-		if ok {
-			return "✓"
-		}
-		return "✗"
-	}
 	fmt.Fprintf(out, "\n══ summary ═════════════════════════════════════════════════════════\n")
 	fmt.Fprintf(out, "  sent               %6d  good messages (+%d poison)\n", s.Sent, s.Poison)
 	fmt.Fprintf(out, "  uploaded           %6d  byte-exact in s3://%s/%s  %s\n", s.Uploaded, st.Bucket, st.KeyPrefix, mark(s.Uploaded == s.Sent && len(s.Wrong) == 0))
@@ -101,7 +104,11 @@ func (s *Summary) print(out io.Writer, st *deployed.Stack) {
 		fmt.Fprintf(out, "                            missing: %v\n", head(s.Missing, 8))
 	}
 	fmt.Fprintf(out, "  log events         %6d  shipped to %s (%d failed)\n", s.LogEvents, st.LogGroup, s.LogEventsFailed)
-	fmt.Fprintf(out, "  elapsed            %6.1fs (deploy %.1fs)%s\n", s.Elapsed.Seconds(), s.Deploy.Seconds(), drainedText(s.Drained))
+	s.printMetrics(out)
+	if s.Chart != "" {
+		fmt.Fprintf(out, "  chart                      %s\n", s.Chart)
+	}
+	fmt.Fprintf(out, "  time               %s%s\n", timeLine(s.Elapsed, s.Phases), drainedText(s.Drained))
 
 	fmt.Fprintf(out, "\n── retries by message (CloudWatch Logs, filter %s) ──\n", retryFilter)
 	if q := st.Queries["retries-by-message"]; q != "" {
@@ -161,7 +168,7 @@ func codes(m map[string]int) string {
 	return strings.Join(s, " ")
 }
 
-func printKeep(out io.Writer, endpoint string, st *deployed.Stack, front *s3Front) {
+func printKeep(out io.Writer, endpoint string, st *deployed.Stack, front *s3Front, m runMetrics) {
 	fmt.Fprintf(out, `
 ══ still running (Ctrl-C stops everything) ═════════════════════════
   export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=%s
@@ -170,6 +177,37 @@ func printKeep(out io.Writer, endpoint string, st *deployed.Stack, front *s3Fron
   aws --endpoint-url %s s3 ls s3://%s/%s --recursive
   aws --endpoint-url %s logs filter-log-events --log-group-name %s --filter-pattern '"upload retry"'
   aws --endpoint-url %s sqs receive-message --queue-url %s --message-attribute-names All
+  aws --endpoint-url %s cloudwatch list-metrics --namespace %s
+  aws --endpoint-url %s cloudwatch get-metric-statistics --namespace %s --metric-name Retries \
+      --dimensions Name=FunctionName,Value=%s --statistics Sum --period 3600 \
+      --start-time $(date -u -d '-1 hour' +%%FT%%TZ) --end-time $(date -u -d '+1 hour' +%%FT%%TZ)
   (the function's S3 endpoint, with the throttle: %s)
-`, st.Region, endpoint, st.QueueURL, endpoint, st.Bucket, st.KeyPrefix, endpoint, st.LogGroup, endpoint, st.DLQURL, front.URL)
+`, st.Region, endpoint, st.QueueURL, endpoint, st.Bucket, st.KeyPrefix, endpoint, st.LogGroup, endpoint, st.DLQURL,
+		endpoint, m.Namespace, endpoint, m.Namespace, m.FunctionName, front.URL)
+}
+
+// printMetrics prints the function's metrics read back from the local
+// CloudWatch, beside what the logs and the throttle said.
+func (s *Summary) printMetrics(out io.Writer) {
+	m := s.Metrics
+	var parts []string
+	for _, name := range metricNames {
+		parts = append(parts, fmt.Sprintf("%s %.0f", name, m.Sums[name]))
+	}
+	fmt.Fprintf(out, "  metrics            %6d  datums put to CloudWatch from the EMF documents (%d failed, %d documents invalid)\n",
+		m.Published, m.Failed, m.Invalid)
+	same := true
+	for _, name := range metricNames {
+		same = same && m.Sums[name] == s.EMFSums[name]
+	}
+	fmt.Fprintf(out, "                            %s: %s\n", m.Namespace, strings.Join(parts, " · "))
+	fmt.Fprintf(out, "                            the sums of the EMF documents in CloudWatch Logs  %s\n", mark(same))
+	fmt.Fprintf(out, "                            (logs: %d \"upload retry\" lines; throttle: %d SlowDown)\n", s.Retries, s.Throttled)
+}
+
+func mark(ok bool) string {
+	if ok {
+		return "✓"
+	}
+	return "✗"
 }

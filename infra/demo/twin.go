@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -32,6 +33,7 @@ type clients struct {
 	sqs  *sqs.Client
 	s3   *s3.Client
 	logs *cloudwatchlogs.Client
+	cw   *cloudwatch.Client
 }
 
 func newClients(endpoint string) clients {
@@ -42,6 +44,7 @@ func newClients(endpoint string) clients {
 		sqs:  sqs.NewFromConfig(c),
 		s3:   s3.NewFromConfig(c, func(o *s3.Options) { o.UsePathStyle = true }),
 		logs: cloudwatchlogs.NewFromConfig(c),
+		cw:   cloudwatch.NewFromConfig(c, moto.CloudWatchOptions),
 	}
 }
 
@@ -161,33 +164,33 @@ func contextArgs(cfg Config) []string {
 	return args
 }
 
-// deploy synthesizes the app once into assembly and deploys that
-// assembly to the local AWS at endpoint: cdk synth, cdk bootstrap, cdk
-// deploy, as a user would against an account.
-func deploy(ctx context.Context, cfg Config, endpoint, assembly string, log io.Writer, step func(string, time.Time)) error {
-	t := time.Now()
+// synth synthesizes the app into assembly (unless cfg.App names one
+// already): cdk synth, which builds the function's bootstrap. It needs no
+// AWS, so it runs while the local AWS starts and is bootstrapped.
+func synth(ctx context.Context, cfg Config, assembly string, log io.Writer) (string, error) {
 	if cfg.App != "" {
-		assembly = cfg.App
-	} else {
-		synth := append([]string{"synth", "--no-notices", "--quiet", "-o", assembly}, contextArgs(cfg)...)
-		if err := runCmd(ctx, cfg.Root, cdkEnv(""), log, cfg.CDK, synth...); err != nil {
-			return err
-		}
-		step("cdk synth (builds the bootstrap, "+cfg.Arch+")", t)
+		return cfg.App, nil
 	}
-	t = time.Now()
-	env := aws.ToString(aws.String("aws://" + moto.AccountID + "/" + moto.Region))
-	if err := runCmd(ctx, cfg.Root, cdkEnv(endpoint), log, cfg.CDK, "bootstrap", "--no-notices", "--app", assembly, env); err != nil {
-		return err
-	}
-	step("cdk bootstrap "+env, t)
-	t = time.Now()
-	if err := runCmd(ctx, cfg.Root, cdkEnv(endpoint), log, cfg.CDK, "deploy", "--no-notices", "--app", assembly,
-		"--require-approval", "never", "--progress", "events", cfg.Stack); err != nil {
-		return err
-	}
-	step("cdk deploy "+cfg.Stack, t)
-	return nil
+	args := append([]string{"synth", "--no-notices", "--quiet", "-o", assembly}, contextArgs(cfg)...)
+	return assembly, runCmd(ctx, cfg.Root, cdkEnv(""), log, cfg.CDK, args...)
+}
+
+// bootstrapEnv is the environment cdk bootstrap prepares.
+const bootstrapEnv = "aws://" + moto.AccountID + "/" + moto.Region
+
+// bootstrap runs cdk bootstrap against the local AWS at endpoint, as a user
+// would once per account and region. It runs in dir, a folder with no
+// cdk.json, so the CLI bootstraps the environment named without running
+// the app.
+func bootstrap(ctx context.Context, cfg Config, endpoint, dir string, log io.Writer) error {
+	return runCmd(ctx, dir, cdkEnv(endpoint), log, cfg.CDK, "bootstrap", "--no-notices", bootstrapEnv)
+}
+
+// deploy deploys the synthesized assembly to the local AWS at endpoint:
+// cdk deploy, as to an account.
+func deploy(ctx context.Context, cfg Config, endpoint, assembly string, log io.Writer) error {
+	return runCmd(ctx, cfg.Root, cdkEnv(endpoint), log, cfg.CDK, "deploy", "--no-notices", "--app", assembly,
+		"--require-approval", "never", "--progress", "events", cfg.Stack)
 }
 
 // discover reads the deployed stack back from the local AWS.
