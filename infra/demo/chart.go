@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -63,7 +64,7 @@ func writeChart(file string, d chartData) error {
 	}
 	for _, row := range plots {
 		row[0].X.Min, row[0].X.Max = 0, maxX
-		row[0].Y.Max = niceCeil(row[0].Y.Max * 1.35) // room for the legend
+		row[0].Y.Max = niceCeil(row[0].Y.Max * 1.3) // room for the legend
 	}
 
 	img := vgimg.New(9*vg.Inch, 9*vg.Inch)
@@ -92,6 +93,7 @@ func panel(title, ylabel string) *plot.Plot {
 	p.Title.Text = title
 	p.Y.Label.Text = ylabel
 	p.Y.Min = 0
+	p.Y.Tick.Marker = wholeTicks
 	p.Add(plotter.NewGrid())
 	p.Legend.Top = true
 	p.Legend.Left = false
@@ -157,17 +159,27 @@ func level(s []sample, f func(sample) float64) plotter.XYs {
 	return xys
 }
 
-// niceCeil rounds v up to 1, 2 or 5 times a power of ten, so the axis
-// ends on a round number and its ticks are whole.
+// niceCeil rounds v up to a round number (1, 1.5, 2, 3, 4, 5, 6 or 8
+// times a power of ten), so the axis ends on one.
 func niceCeil(v float64) float64 {
 	if v <= 1 {
 		return 1
 	}
 	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 5, 10} {
+	for _, m := range []float64{1, 1.5, 2, 3, 4, 5, 6, 8} {
 		if m*p >= v {
 			return m * p
 		}
 	}
 	return 10 * p
 }
+
+// wholeTicks labels an axis from 0 in about five whole steps.
+var wholeTicks = plot.TickerFunc(func(lo, hi float64) []plot.Tick {
+	step := math.Max(1, niceCeil((hi-lo)/5))
+	var ticks []plot.Tick
+	for v := 0.0; v <= hi+step/1000; v += step {
+		ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', -1, 64)})
+	}
+	return ticks
+})

@@ -29,7 +29,10 @@ func TestEndToEnd(t *testing.T) {
 	cfg.WorkIn = filepath.Join(sharedDir, "e2e")
 	cfg.Messages, cfg.Poison, cfg.Size = 200, 3, 1500
 	cfg.Encoding = "base64" // binary payloads: byte-exact means byte-exact
-	cfg.Rate, cfg.Burst = 20, 20
+	// Two prefixes ({shard:2}) at 10 PUT/s each, burst 5: below what moto
+	// serves even on a busy machine (about 40 PUT/s), so the throttle, not
+	// moto, sets the pace and SlowDown shows.
+	cfg.Rate, cfg.Burst = 10, 5
 	cfg.Timeout = 100 * time.Second
 
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)

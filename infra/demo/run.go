@@ -17,7 +17,6 @@ import (
 	"github.com/s3uploader/s3uploader/pkg/twin/deployed"
 	"github.com/s3uploader/s3uploader/pkg/twin/esm"
 	"github.com/s3uploader/s3uploader/pkg/twin/loadgen"
-	"github.com/s3uploader/s3uploader/pkg/twin/moto"
 )
 
 // run is the whole demo. It returns once everything it started is stopped
@@ -60,71 +59,21 @@ func run(ctx context.Context, cfg Config, out, errw io.Writer) (sum *Summary, er
 		fmt.Fprintf(out, "  ✓ %-58s %6.1fs\n", what, time.Since(since).Seconds())
 	}
 
-	// 1. Synthesize the app (which builds the bootstrap) while a local AWS
-	// starts and is bootstrapped: synth needs no AWS.
+	// 1. A local AWS with the stack deployed, as to an account.
 	fmt.Fprintf(out, "▶ local AWS and the stack\n")
 	t := time.Now()
-	synthLog, err := os.Create(filepath.Join(work, "cdk-synth.log"))
+	srv, stopAWS, err := standUp(ctx, cfg, work, step)
+	defer stopAWS()
+	if srv != nil {
+		sum.Pids = append(sum.Pids, srv.Pid())
+	}
 	if err != nil {
 		return sum, err
 	}
-	defer synthLog.Close()
-	synthCtx, cancelSynth := context.WithCancel(ctx)
-	defer cancelSynth()
-	type synthResult struct {
-		assembly string
-		err      error
-	}
-	synthDone := make(chan synthResult, 1)
-	go func() {
-		assembly, err := synth(synthCtx, cfg, filepath.Join(work, "cdk.out"), synthLog)
-		if err == nil && cfg.App == "" {
-			step("cdk synth (builds the bootstrap, "+cfg.Arch+")", t)
-		}
-		synthDone <- synthResult{assembly, err}
-	}()
-	// Whatever returns early waits for synth to stop.
-	defer func() { cancelSynth(); <-synthDone }()
-
-	motoLog, err := os.Create(filepath.Join(work, "moto.log"))
-	if err != nil {
-		return sum, err
-	}
-	defer motoLog.Close()
-	srv, err := moto.Start(ctx, motoLog)
-	if err != nil {
-		return sum, err
-	}
-	sum.Pids = append(sum.Pids, srv.Pid())
-	defer srv.Stop()
-	step(fmt.Sprintf("moto_server on 127.0.0.1:%d (pid %d)", srv.Port, srv.Pid()), t)
+	times.since("synth and deploy", t)
 	c := newClients(srv.Endpoint)
 
-	// 2. Bootstrap the local account and deploy the stack with the CDK
-	// CLI, as to an account.
-	cdkLog, err := os.Create(filepath.Join(work, "cdk.log"))
-	if err != nil {
-		return sum, err
-	}
-	defer cdkLog.Close()
-	tb := time.Now()
-	if err := bootstrap(ctx, cfg, srv.Endpoint, work, cdkLog); err != nil {
-		return sum, fmt.Errorf("cdk bootstrap (log: %s): %w", cdkLog.Name(), err)
-	}
-	step("cdk bootstrap "+bootstrapEnv, tb)
-	r := <-synthDone
-	synthDone <- r // for the deferred wait
-	if r.err != nil {
-		return sum, fmt.Errorf("cdk synth (log: %s): %w", synthLog.Name(), r.err)
-	}
-	td := time.Now()
-	if err := deploy(ctx, cfg, srv.Endpoint, r.assembly, cdkLog); err != nil {
-		return sum, fmt.Errorf("cdk deploy (log: %s): %w", cdkLog.Name(), err)
-	}
-	step("cdk deploy "+cfg.Stack, td)
-	times.since("synth and deploy", t)
-
-	// 3. Read back what was deployed and fetch the code.
+	// 2. Read back what was deployed and fetch the code.
 	t = time.Now()
 	st, err := discover(ctx, c, cfg.Stack)
 	if err != nil {
@@ -142,7 +91,7 @@ func run(ctx context.Context, cfg Config, out, errw io.Writer) (sum *Summary, er
 		return sum, err
 	}
 
-	// 4. S3 as the function sees it: throttle → moto.
+	// 3. S3 as the function sees it: throttle → moto.
 	front, err := startS3Front(srv.Endpoint, cfg)
 	if err != nil {
 		return sum, err
@@ -151,7 +100,7 @@ func run(ctx context.Context, cfg Config, out, errw io.Writer) (sum *Summary, er
 	fmt.Fprintf(out, "  S3 for the function: %s → moto  (throttle %s per prefix, burst %d%s)\n",
 		front.URL, rateText(cfg.Rate), cfg.Burst, faultText(cfg))
 
-	// 5. The function under emulators, each shipping its output to a
+	// 4. The function under emulators, each shipping its output to a
 	// log stream of the deployed log group, its EMF documents to metrics.
 	n := cfg.Concurrency
 	if n <= 0 {
@@ -169,7 +118,7 @@ func run(ctx context.Context, cfg Config, out, errw io.Writer) (sum *Summary, er
 	sum.Pids = append(sum.Pids, fn.pool.Pids()...)
 	step(fmt.Sprintf("%d × aws-lambda-rie running the deployed bootstrap", n), tf)
 
-	// 6. The event source.
+	// 5. The event source.
 	tracker := newTracker()
 	poller := esm.New(c.sqs, fn.pool, esm.Config{
 		QueueURL: st.QueueURL, QueueARN: st.QueueARN, Region: st.Region,
@@ -187,7 +136,7 @@ func run(ctx context.Context, cfg Config, out, errw io.Writer) (sum *Summary, er
 		st.BatchSize, st.BatchingWindow, st.ReportFailures, n, st.Visibility, st.MaxReceiveCount)
 	times.since("function and event source", t)
 
-	// 7. Send, recording the queues and the throttle from the first
+	// 6. Send, recording the queues and the throttle from the first
 	// message on.
 	runID := time.Now().UTC().Format("20060102-150405")
 	msgs, err := loadgen.Spec{
@@ -222,7 +171,7 @@ func run(ctx context.Context, cfg Config, out, errw io.Writer) (sum *Summary, er
 	step(fmt.Sprintf("sent %d with SendMessageBatch", res.Sent), sendStart)
 	times.since("send", sendStart)
 
-	// 8. Wait for the queue to drain.
+	// 7. Wait for the queue to drain.
 	t = time.Now()
 	fmt.Fprintf(out, "▶ drain: the event source invokes the function; failed records reappear after %s\n", st.Visibility)
 	drained := waitDrained(ctx, c, st, cfg, poller, front, out)
@@ -234,7 +183,7 @@ func run(ctx context.Context, cfg Config, out, errw io.Writer) (sum *Summary, er
 	drainEnd := time.Now()
 	times.since("drain", t)
 
-	// 9. Count, check, and read the logs and metrics back.
+	// 8. Count, check, and read the logs and metrics back.
 	t = time.Now()
 	if !cfg.Keep {
 		stopPoller()
