@@ -86,8 +86,12 @@ func RunMatrix(ctx context.Context, rows []Row, strategies []Strategy, repeats i
 				}
 				out[i].Sums[j].Runs = append(out[i].Sums[j].Runs, r)
 				if progress != nil {
-					progress(fmt.Sprintf("%-13s run %d/%d %-36s stored %5d gave up %5d, requests %6d, waste %.3f, %5.1f s, %6.0f objects/s",
-						row.ID, rep+1, repeats, st.Name+":", r.Stored, r.GaveUp, r.Requests, r.Waste(), r.Wall.Seconds(), r.Throughput()))
+					splits := ""
+					if r.Throttle.Splits > 0 {
+						splits = fmt.Sprintf(", prefix split %d times", r.Throttle.Splits)
+					}
+					progress(fmt.Sprintf("%-13s run %d/%d %-36s stored %5d gave up %5d, requests %6d, waste %.3f, %5.1f s, %6.0f objects/s%s",
+						row.ID, rep+1, repeats, st.Name+":", r.Stored, r.GaveUp, r.Requests, r.Waste(), r.Wall.Seconds(), r.Throughput(), splits))
 				}
 			}
 			if row.Alone != nil {
