@@ -46,9 +46,11 @@ func TestMoto(t *testing.T) {
 			Namespace: "S3Uploader", Dimensions: map[string]string{"FunctionName": d.fn}, Time: minute.Add(d.at),
 			Metrics: []emf.Metric{{Name: "Received", Unit: "Count", Value: d.received}, {Name: "Failed", Unit: "Count", Value: d.failures}},
 		}
-		if err := doc.Write(p); err != nil {
+		var b strings.Builder
+		if err := doc.Write(&b); err != nil {
 			t.Fatal(err)
 		}
+		p.Add(strings.TrimSuffix(b.String(), "\n"))
 	}
 	// A high-resolution array, in a namespace of its own.
 	p.Add(fmt.Sprintf(`{"_aws":{"Timestamp":%d,"CloudWatchMetrics":[{"Namespace":"Twin","Dimensions":[["FunctionName"]],`+

@@ -1,7 +1,6 @@
 package emfmetrics
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -49,7 +48,6 @@ type Publisher struct {
 	tick <-chan time.Time
 
 	mu           sync.Mutex
-	partial      []byte // an unterminated line given to Write
 	lines        []string
 	closed       bool
 	lastParseErr error
@@ -97,28 +95,6 @@ func (p *Publisher) Add(line string) {
 func maybeEMF(line string) bool {
 	s := strings.TrimSpace(line)
 	return strings.HasPrefix(s, "{") && strings.Contains(s, "aws")
-}
-
-// Write splits b into lines and Adds them; it never fails. The last line
-// may be unterminated until Close.
-func (p *Publisher) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	data := append(p.partial, b...)
-	var lines []string
-	for {
-		i := bytes.IndexByte(data, '\n')
-		if i < 0 {
-			break
-		}
-		lines = append(lines, string(data[:i]))
-		data = data[i+1:]
-	}
-	p.partial = append([]byte(nil), data...)
-	p.mu.Unlock()
-	for _, l := range lines {
-		p.Add(l)
-	}
-	return len(b), nil
 }
 
 // Published counts the datums CloudWatch accepted.
@@ -202,14 +178,9 @@ func (p *Publisher) Flush(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// Close stops the flusher and sends what is left, an unterminated last
-// line included. It fails if any datum could not be sent since New.
+// Close stops the flusher and sends what is left. It fails if any datum
+// could not be sent since New.
 func (p *Publisher) Close(ctx context.Context) error {
-	p.mu.Lock()
-	last := string(p.partial)
-	p.partial = nil
-	p.mu.Unlock()
-	p.Add(last)
 	p.mu.Lock()
 	p.closed = true
 	p.mu.Unlock()

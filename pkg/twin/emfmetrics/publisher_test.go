@@ -221,20 +221,13 @@ func TestPublisherTick(t *testing.T) {
 	}
 }
 
-func TestPublisherWrite(t *testing.T) {
+// TestPublisherAdd: lines that are not EMF are dropped, and a line added
+// after Close is not sent.
+func TestPublisherAdd(t *testing.T) {
 	cw := &fakeCW{}
 	p := New(cw, Config{Tick: noTick})
-	whole := line("A", "Received", 1) + "\n" + "START RequestId: 1\n" + line("A", "Uploaded", 2) + "\r\n" + line("A", "Failed", 3)
-	for chunk := range slicesOf(whole, 7) {
-		if n, err := p.Write([]byte(chunk)); n != len(chunk) || err != nil {
-			t.Fatalf("Write = %d, %v; want %d, nil", n, err, len(chunk))
-		}
-	}
-	if err := p.Flush(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if got := p.Published(); got != 2 {
-		t.Errorf("Published() after Flush = %d; want 2 (the third line is unterminated)", got)
+	for _, l := range []string{line("A", "Received", 1), "START RequestId: 1", line("A", "Uploaded", 2), line("A", "Failed", 3)} {
+		p.Add(l)
 	}
 	if err := p.Close(context.Background()); err != nil {
 		t.Fatal(err)
@@ -248,19 +241,6 @@ func TestPublisherWrite(t *testing.T) {
 	}
 	if got := strings.Join(names, " "); got != "Received Uploaded Failed" {
 		t.Errorf("published %s; want Received Uploaded Failed", got)
-	}
-}
-
-// slicesOf yields s in pieces of n bytes.
-func slicesOf(s string, n int) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for len(s) > 0 {
-			k := min(n, len(s))
-			if !yield(s[:k]) {
-				return
-			}
-			s = s[k:]
-		}
 	}
 }
 
