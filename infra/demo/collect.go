@@ -134,6 +134,7 @@ const retryFilter = `"upload retry"`
 
 func (s *Summary) readLogs(ctx context.Context, c clients, st *deployed.Stack) error {
 	byMsg := map[string]*messageRetries{}
+	ns := metricsNamespace(st)
 	var token *string
 	for {
 		out, err := c.logs.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{
@@ -146,7 +147,7 @@ func (s *Summary) readLogs(ctx context.Context, c clients, st *deployed.Stack) e
 			msg := aws.ToString(e.Message)
 			if datums, err := emfmetrics.Parse(msg); err == nil {
 				for _, d := range datums {
-					if d.Namespace != metricsNamespace(st) {
+					if d.Namespace != ns {
 						continue
 					}
 					if s.EMFSums == nil {

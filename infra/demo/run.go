@@ -25,8 +25,9 @@ func run(ctx context.Context, cfg Config, out, errw io.Writer) (sum *Summary, er
 	start := time.Now()
 	sum = &Summary{}
 	var times phases
-	if p, ok := toolsPhase(os.Getenv); ok {
-		times.add(p.Name, p.Took)
+	tools, haveTools := toolsPhase(os.Getenv)
+	if haveTools {
+		times.add(tools.Name, tools.Took)
 	}
 	if cfg.Root == "" {
 		wd, _ := os.Getwd()
@@ -212,8 +213,8 @@ func run(ctx context.Context, cfg Config, out, errw io.Writer) (sum *Summary, er
 	}
 	times.since("checks", t)
 	sum.Elapsed = time.Since(start)
-	if p, ok := toolsPhase(os.Getenv); ok {
-		sum.Elapsed += p.Took
+	if haveTools {
+		sum.Elapsed += tools.Took
 	}
 	sum.Phases = times.all()
 	sum.print(out, st)
