@@ -113,11 +113,14 @@ demo:
 
 # ---- benchmark (pkg/harness/bench) ---------------------------------------------------
 # A matrix of pictures of S3 (token buckets met by 8, 16 and 64 instances, a
-# prefix being split, random SlowDown, hot keys, two prefixes, 500s and resets)
-# through no retry, the SDK's retry modes, plain backoff and this project's
-# handler; sharding, handler overhead and cold start (under the emulator).
-# Prints the tables, writes BENCHMARKS.md and pkg/harness/bench/charts/*.png.
-# About 40 minutes on 2 cores. Flags: make bench BENCH_ARGS="-matrix-repeats 1"
+# prefix being split, random SlowDown, hot keys, two prefixes, 500s and resets;
+# then, long enough for a steady state, random SlowDown over 40,000 objects, a
+# split under sustained demand, a capacity that falls mid-run and short
+# outages) through no retry, the SDK's retry modes, plain backoff and this
+# project's handler; sharding, handler overhead and cold start (under the
+# emulator). Prints the tables, writes BENCHMARKS.md and
+# pkg/harness/bench/charts/*.png. About 80 minutes on 2 cores (the matrix's
+# last five rows are about half of it). Flags: make bench BENCH_ARGS="-matrix-repeats 1"
 # (go run ./pkg/harness/bench/cmd/bench -h lists them).
 BENCH_ARGS ?=
 bench: rie
@@ -126,10 +129,12 @@ bench: rie
 # ---- fleet simulation (pkg/harness/fleet) --------------------------------------------
 # A discrete-event simulation on a virtual clock: 10, 100 and 1,000 instances
 # (and the event source's own scaling from 5) on 1 and 10 prefixes draining
-# 1 million messages, with this project's retry code, plain backoff, the SDK's
-# standard retryer and the ideal; first the honesty check against the
-# in-process benchmark (bucket-8, bucket-16). Writes the fleet section of
-# BENCHMARKS.md and pkg/harness/fleet/charts/*.png. About 9 minutes on 2 cores.
+# 1 million messages, and 1,000 instances on a prefix that splits under
+# sustained demand and on one with 5 % random SlowDown, with this project's
+# retry code, plain backoff, the SDK's standard retryer and the ideal; first
+# the honesty check against the in-process benchmark (bucket-8, bucket-16).
+# Writes the fleet section of BENCHMARKS.md and pkg/harness/fleet/charts/*.png.
+# About 15 minutes on 2 cores.
 # One run: go run ./pkg/harness/fleet/cmd/fleet -instances 1000 -prefixes 1 (-h lists the flags).
 FLEET_ARGS ?=
 fleet:

@@ -11,20 +11,20 @@ import "time"
 // at that moment), then Answer with the attempt's result; on an error,
 // Retry says how long to back off before the next Take, or that the call
 // is over. Times are passed in, so a Call holds no clock. A Call is not
-// safe for concurrent use; the Policy's Budget and Limiters it uses are.
+// safe for concurrent use; the Policy's Budget and Pacers it uses are.
 type Call struct {
 	p        *Policy
-	lim      *Limiter
+	pacer    Pacer     // of the call's scope; nil: not paced
 	attempts int       // attempts sent
 	spent    int       // budget tokens the retries took
 	sentAt   time.Time // when the last attempt was sent
 }
 
-// Call starts a call whose attempts the Limiter of scope paces.
+// Call starts a call whose attempts the Pacer of scope paces.
 func (p *Policy) Call(scope string) *Call {
 	c := &Call{p: p}
-	if p.Limiters != nil {
-		c.lim = p.Limiters.Get(scope)
+	if p.Pacers != nil {
+		c.pacer = p.Pacers.Get(scope)
 	}
 	return c
 }
@@ -38,8 +38,8 @@ func (c *Call) Attempts() int { return c.attempts }
 // deadline (zero: none), an *Error with Cause ErrDeadline: the call is
 // over.
 func (c *Call) Take(now, deadline time.Time) (time.Duration, error) {
-	if c.lim != nil {
-		if wait := c.lim.Take(now); wait > 0 {
+	if c.pacer != nil {
+		if wait := c.pacer.Take(now); wait > 0 {
 			if past(now, wait, deadline) {
 				return 0, &Error{Attempts: c.attempts, Cause: ErrDeadline}
 			}
@@ -52,16 +52,12 @@ func (c *Call) Take(now, deadline time.Time) (time.Duration, error) {
 }
 
 // Answer hands the call the result of the attempt sent last, seen at now
-// (nil: it succeeded, and the call is done). The scope's Limiter learns
-// from it, and a success gives the Budget back what the call's retries
-// took (one token for a call that needed none).
+// (nil: it succeeded, and the call is done). The scope's Pacer learns
+// from a success or a throttle, and a success gives the Budget back what
+// the call's retries took (one token for a call that needed none).
 func (c *Call) Answer(now time.Time, err error) {
-	if c.lim != nil {
-		if err == nil {
-			c.lim.Succeeded(c.sentAt, now, c.attempts)
-		} else if Throttle(err) {
-			c.lim.Throttled(c.sentAt, now, c.attempts)
-		}
+	if c.pacer != nil && (err == nil || Throttle(err)) {
+		c.pacer.Observe(Answer{Sent: c.sentAt, Seen: now, Attempt: c.attempts, Throttled: err != nil})
 	}
 	if err == nil && c.p.Budget != nil {
 		c.p.Budget.Refund(max(1, c.spent))

@@ -9,7 +9,7 @@ import (
 
 // Defaults of a Policy's zero fields.
 const (
-	DefaultMaxAttempts = 8
+	DefaultMaxAttempts = 14
 	DefaultBaseDelay   = 25 * time.Millisecond
 	DefaultMaxDelay    = 5 * time.Second
 	DefaultRetryCost   = 5
@@ -22,7 +22,7 @@ const (
 var ErrAttemptTimeout = errors.New("attempt timed out")
 
 // Policy says how to retry. Its zero value retries up to DefaultMaxAttempts
-// times with DefaultBaseDelay and DefaultMaxDelay, no budget and no limiter.
+// times with DefaultBaseDelay and DefaultMaxDelay, no budget and no pacing.
 // A Policy is safe for concurrent use once built; do not change its fields
 // while calls are running.
 type Policy struct {
@@ -38,9 +38,9 @@ type Policy struct {
 	RetryCost   int // 0: DefaultRetryCost
 	TimeoutCost int // 0: DefaultTimeoutCost
 
-	// Limiters, when set, paces every attempt of every call sharing it,
-	// with the Limiter of the call's scope (see DoScoped).
-	Limiters *Limiters
+	// Pacers, when set, paces every attempt of every call sharing it,
+	// with the Pacer of the call's scope (see DoScoped).
+	Pacers *Pacers
 
 	// For testing: nil means time.Now, a context-aware sleep and math/rand/v2.
 	Now   func() time.Time
@@ -51,7 +51,7 @@ type Policy struct {
 // Retry describes a retry about to happen, for Notify.
 type Retry struct {
 	Attempt int           // the attempt that failed, from 1
-	Delay   time.Duration // backoff before the next attempt, limiter wait excluded
+	Delay   time.Duration // backoff before the next attempt, pacing wait excluded
 	Err     error         // the error of the failed attempt
 }
 
@@ -64,11 +64,11 @@ func (p *Policy) Do(ctx context.Context, op func(ctx context.Context) error, not
 
 // DoScoped calls op until it succeeds, fails permanently or the policy says
 // stop, and returns the number of attempts and nil or an *Error. Its
-// attempts are paced by the Limiter of scope, which learns from their
+// attempts are paced by the Pacer of scope, which learns from their
 // answers: calls of one scope slow down together, other scopes not at all.
 //
 // DoScoped never waits past the deadline of ctx: when the backoff or the
-// limiter's wait would end after it, it returns at once with Cause
+// pacer's wait would end after it, it returns at once with Cause
 // ErrDeadline. Each attempt gets a context bounded by AttemptTimeout. Before
 // each retry it calls notify, if not nil, from the calling goroutine.
 //

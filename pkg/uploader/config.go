@@ -28,7 +28,7 @@ type Config struct {
 	PointerBuckets   []string
 	UsePathStyle     bool          // S3_USE_PATH_STYLE, for local S3-compatible endpoints
 	ChecksumWhenReq  bool          // S3_CHECKSUM=when_required: no flexible checksum (CRC32) unless S3 requires one; Content-MD5 is sent instead
-	MaxAttempts      int           // RETRY_MAX_ATTEMPTS, default 8 (first attempt included)
+	MaxAttempts      int           // RETRY_MAX_ATTEMPTS, default 14 (first attempt included)
 	BaseDelay        time.Duration // RETRY_BASE_DELAY, default 25ms
 	MaxDelay         time.Duration // RETRY_MAX_DELAY, default 5s
 	RetryBudget      int           // RETRY_BUDGET, tokens (a retry takes 5, a timeout 10), default 500
@@ -43,7 +43,7 @@ type Config struct {
 // Defaults.
 const (
 	DefaultKeyPrefix        = "uploads/"
-	DefaultMaxAttempts      = 8
+	DefaultMaxAttempts      = 14
 	DefaultBaseDelay        = 25 * time.Millisecond
 	DefaultMaxDelay         = 5 * time.Second
 	DefaultRetryBudget      = 500

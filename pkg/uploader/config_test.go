@@ -19,7 +19,7 @@ func TestConfigFromEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{Bucket: "b", KeyPrefix: "uploads/", MaxAttempts: 8, BaseDelay: 25 * time.Millisecond, MaxDelay: 5 * time.Second,
+	want := Config{Bucket: "b", KeyPrefix: "uploads/", MaxAttempts: 14, BaseDelay: 25 * time.Millisecond, MaxDelay: 5 * time.Second,
 		RetryBudget: 500, AttemptTimeout: 5 * time.Second, Concurrency: 8, DeadlineMargin: 2 * time.Second, MetricsNamespace: "S3Uploader"}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults = %+v; want %+v", c, want)

@@ -97,7 +97,7 @@ func New(cfg Config, client s3store.API, out io.Writer) *Handler {
 
 // NewPolicy returns the function's retry policy for cfg: capped
 // exponential backoff with full jitter, the attempt timeout, a retry budget
-// shared by every upload of the process, and a send-rate limiter per key
+// shared by every upload of the process, and the share law pacing each key
 // prefix (at most retry.DefaultMaxScopes of them).
 func NewPolicy(cfg Config) *retry.Policy {
 	return &retry.Policy{
@@ -106,7 +106,7 @@ func NewPolicy(cfg Config) *retry.Policy {
 		MaxDelay:       cfg.MaxDelay,
 		AttemptTimeout: cfg.AttemptTimeout,
 		Budget:         retry.NewBudget(orDefault(cfg.RetryBudget, DefaultRetryBudget)),
-		Limiters:       retry.NewLimiters(retry.LimiterConfig{}, 0),
+		Pacers:         retry.NewPacers(retry.NewShareLaw, 0),
 	}
 }
 

@@ -224,5 +224,6 @@ func MatrixChart(file, title string, results []RowResult) error {
 	p.NominalX(names...)
 	p.X.Tick.Label.Rotation = 0.5
 	p.X.Tick.Label.XAlign = draw.XRight
-	return p.Save(12*vg.Inch, 5*vg.Inch, file)
+	// An inch per row keeps a row's bars from running into the next.
+	return p.Save(max(12*vg.Inch, vg.Length(len(results))*vg.Inch), 5*vg.Inch, file)
 }

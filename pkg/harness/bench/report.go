@@ -180,7 +180,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		b.WriteString("\n")
 	}
 	if len(r.Matrix) > 0 {
-		b.WriteString("## Scenario matrix\n\nEvery row through every strategy, interleaved. **× best** is the strategy's median throughput (objects stored per second of wall time) over the best median of the row among the strategies that gave nothing up (all of them, no retry excepted, when every one gave something up). Runs stop taking batches after 20 s; what was not handed out by then counts as given up.\n\n")
+		b.WriteString("## Scenario matrix\n\nEvery row through every strategy, interleaved. **× best** is the strategy's median throughput (objects stored per second of wall time) over the best median of the row among the strategies that gave nothing up (all of them, no retry excepted, when every one gave something up). Runs stop taking batches after 20 s (40 s in the two steady random rows); what was not handed out by then counts as given up.\n\n")
 		if err := WriteMatrix(&b, r.Matrix); err != nil {
 			return err
 		}

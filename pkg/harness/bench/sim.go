@@ -30,20 +30,30 @@ type SimConfig struct {
 	// doubles after SplitAfter of continuous throttling, up to MaxRate.
 	SplitAfter time.Duration
 	MaxRate    float64
+	// FallAt and FallTo, both positive, make the capacity fall mid-run:
+	// FallAt after a prefix's first PUT, its rate becomes FallTo and its
+	// burst FallTo/10 (s3sim.Partition.Fall).
+	FallAt time.Duration
+	FallTo float64
 	// HotKeyFirst answers SlowDown to the first HotKeyFirst PUTs of every
 	// key, whatever the rate.
 	HotKeyFirst int
 	// Shares of the PUTs that pass the throttles answered with a fault,
 	// drawn at random: 503 SlowDown, 500 InternalError, connection reset.
 	SlowDownRate, ErrorRate, ResetRate float64
-	Seed                               uint64        // seed of the fault draws
-	Tick                               time.Duration // timeline resolution; 0: 100ms
+	// OutageEvery and OutageFor, both positive, refuse every PUT that
+	// passes the throttles with 503 SlowDown for the last OutageFor of
+	// every OutageEvery from the first request (s3sim.InOutage).
+	OutageEvery, OutageFor time.Duration
+	Seed                   uint64        // seed of the fault draws
+	Tick                   time.Duration // timeline resolution; 0: 100ms
 }
 
 // Sim is an in-process S3 on 127.0.0.1: a recorder in front of a per-prefix
-// throttle, optional random 500s and gofakes3's memory backend. A second,
-// unrecorded and unthrottled server on the same backend serves the listing
-// that checks what was stored. Close it when done.
+// throttle, optional throttles per key, optional outages and random faults,
+// and gofakes3's memory backend. A second, unrecorded and unthrottled
+// server on the same backend serves the listing that checks what was
+// stored. Close it when done.
 type Sim struct {
 	srv, raw *httptest.Server
 	throttle *s3sim.Throttle
@@ -57,14 +67,16 @@ func StartSim(cfg SimConfig) (*Sim, error) {
 		return nil, err
 	}
 	var next http.Handler = mem
-	if cfg.ErrorRate > 0 || cfg.SlowDownRate > 0 || cfg.ResetRate > 0 {
+	if cfg.ErrorRate > 0 || cfg.SlowDownRate > 0 || cfg.ResetRate > 0 || cfg.OutageEvery > 0 && cfg.OutageFor > 0 {
 		next = s3sim.NewFaults(next, s3sim.FaultConfig{Seed: cfg.Seed,
-			SlowDownRate: cfg.SlowDownRate, ErrorRate: cfg.ErrorRate, ResetRate: cfg.ResetRate})
+			SlowDownRate: cfg.SlowDownRate, ErrorRate: cfg.ErrorRate, ResetRate: cfg.ResetRate,
+			OutageEvery: cfg.OutageEvery, OutageFor: cfg.OutageFor})
 	}
 	if cfg.HotKeyFirst > 0 {
 		next = s3sim.NewHotKeys(next, cfg.HotKeyFirst)
 	}
-	tcfg := s3sim.ThrottleConfig{Rate: cfg.Rate, Burst: cfg.Burst, SplitAfter: cfg.SplitAfter, MaxRate: cfg.MaxRate}
+	tcfg := s3sim.ThrottleConfig{Rate: cfg.Rate, Burst: cfg.Burst, SplitAfter: cfg.SplitAfter, MaxRate: cfg.MaxRate,
+		FallAt: cfg.FallAt, FallTo: cfg.FallTo}
 	if len(cfg.PrefixRates) > 0 {
 		tcfg.RateOf = func(prefix string) float64 {
 			if i, ok := prefixIndex(prefix); ok && i < len(cfg.PrefixRates) {

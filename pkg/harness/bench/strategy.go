@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/s3uploader/s3uploader/pkg/batch"
+	"github.com/s3uploader/s3uploader/pkg/harness/prevlimiter"
 	"github.com/s3uploader/s3uploader/pkg/retry"
 	"github.com/s3uploader/s3uploader/pkg/s3store"
 	"github.com/s3uploader/s3uploader/pkg/uploader"
@@ -137,7 +138,7 @@ func SDKAdaptive() Strategy {
 // Plain is capped exponential backoff with full jitter and nothing else
 // adaptive: the function's retry policy from pkg/retry (attempts, delays,
 // attempt timeout and retry budget at the function's defaults) without its
-// send-rate limiters, behind the same batch processor and conditional put.
+// pacing, behind the same batch processor and conditional put.
 func Plain() Strategy {
 	return Strategy{Name: "plain backoff, no limiter", New: func(ctx context.Context, endpoint string, cfg uploader.Config) (HandlerFunc, error) {
 		client, err := uploader.NewS3Client(ctx, cfg, EndpointOpts(endpoint))
@@ -145,12 +146,27 @@ func Plain() Strategy {
 			return nil, err
 		}
 		pol := uploader.NewPolicy(cfg)
-		pol.Limiters = nil
+		pol.Pacers = nil
+		return processor(cfg, client, pol), nil
+	}}
+}
+
+// Previous is the function's retry policy paced by the limiter it shipped
+// before the share law (pkg/harness/prevlimiter), behind the same batch
+// processor and conditional put.
+func Previous() Strategy {
+	return Strategy{Name: "previous limiter", New: func(ctx context.Context, endpoint string, cfg uploader.Config) (HandlerFunc, error) {
+		client, err := uploader.NewS3Client(ctx, cfg, EndpointOpts(endpoint))
+		if err != nil {
+			return nil, err
+		}
+		pol := uploader.NewPolicy(cfg)
+		pol.Pacers = retry.NewPacers(prevlimiter.NewPacer, 0)
 		return processor(cfg, client, pol), nil
 	}}
 }
 
 // Strategies are the strategies of the comparison, this project's last.
 func Strategies() []Strategy {
-	return []Strategy{NoRetry(), SDKStandard(), SDKStandardMore(), SDKAdaptive(), Plain(), Project()}
+	return []Strategy{NoRetry(), SDKStandard(), SDKStandardMore(), SDKAdaptive(), Plain(), Previous(), Project()}
 }

@@ -25,9 +25,12 @@ var (
 // bench.Run runs it (Config.Bench): the same objects, instances, batch
 // size, timeout, cutoff and S3, with the benchmark's measured latencies.
 // ok is false for what the simulation does not model (per-prefix rates,
-// weighted prefixes).
+// weighted prefixes, a capacity falling from no limit at all).
 func FromBench(sc bench.Scenario, strategy string, seed uint64) (cfg Config, ok bool) {
 	if len(sc.Sim.PrefixRates) > 0 || len(sc.Shares) > 0 {
+		return Config{}, false
+	}
+	if sc.Sim.Rate <= 0 && sc.Sim.FallAt > 0 && sc.Sim.FallTo > 0 {
 		return Config{}, false
 	}
 	capacity := sc.Sim.Rate
@@ -42,6 +45,7 @@ func FromBench(sc bench.Scenario, strategy string, seed uint64) (cfg Config, ok 
 		S3: S3Config{Capacity: capacity, Burst: float64(sc.Sim.Burst),
 			SplitAfter: sc.Sim.SplitAfter, MaxCapacity: sc.Sim.MaxRate, HotKeyFirst: sc.Sim.HotKeyFirst,
 			SlowDownRate: sc.Sim.SlowDownRate, ErrorRate: sc.Sim.ErrorRate, ResetRate: sc.Sim.ResetRate,
+			FallAt: sc.Sim.FallAt, FallTo: sc.Sim.FallTo, OutageEvery: sc.Sim.OutageEvery, OutageFor: sc.Sim.OutageFor,
 			Latency: BenchLatency, ThrottleLatency: BenchThrottleLatency, Start: BenchStart, StartFor: time.Second},
 	}, true
 }

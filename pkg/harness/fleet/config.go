@@ -3,8 +3,6 @@ package fleet
 import (
 	"fmt"
 	"time"
-
-	"github.com/s3uploader/s3uploader/pkg/retry"
 )
 
 // Config is one simulated run. Zero fields take the defaults below, which
@@ -69,9 +67,6 @@ type FunctionConfig struct {
 	// backoff): the runtime's timers and scheduler; default p50 50µs, p99
 	// 500µs.
 	Wake Dist
-	// Limiter overrides the send-rate limiter's settings (this project's
-	// strategy); zero fields keep the function's defaults.
-	Limiter retry.LimiterConfig
 }
 
 // S3Config is the bucket.
@@ -84,13 +79,22 @@ type S3Config struct {
 	// long of continuous SlowDown, up to MaxCapacity (default 16 ×).
 	SplitAfter  time.Duration
 	MaxCapacity float64
+	// FallAt, when positive, makes every prefix's capacity fall to FallTo
+	// (burst FallTo/10) that long after its first PUT (s3sim.Partition.Fall);
+	// it needs a Capacity and a positive FallTo.
+	FallAt time.Duration
+	FallTo float64
 	// HotKeyFirst refuses the first HotKeyFirst PUTs of every key with
 	// SlowDown, whatever the rate.
 	HotKeyFirst int
 	// Shares of the PUTs that pass the rate answered with a fault: 503
 	// SlowDown, 500 InternalError, connection reset.
 	SlowDownRate, ErrorRate, ResetRate float64
-	Latency                            Dist // a PUT's answer; default p50 20ms, p99 150ms
+	// OutageEvery and OutageFor, both positive, refuse every PUT that
+	// passes the rate with 503 SlowDown for the last OutageFor of every
+	// OutageEvery from the first PUT (s3sim.InOutage).
+	OutageEvery, OutageFor time.Duration
+	Latency                Dist // a PUT's answer; default p50 20ms, p99 150ms
 	// ThrottleLatency is a refused PUT's answer; zero: Latency.
 	ThrottleLatency Dist
 	// Start, for the first StartFor of the run, replaces both latencies: the
@@ -193,6 +197,10 @@ func (c Config) Check() error {
 		return fmt.Errorf("prefixes %d: more than the %d messages", c.Prefixes, c.Messages)
 	case c.S3.SlowDownRate+c.S3.ErrorRate+c.S3.ResetRate >= 1:
 		return fmt.Errorf("fault rates %.2f+%.2f+%.2f: must sum to under 1", c.S3.SlowDownRate, c.S3.ErrorRate, c.S3.ResetRate)
+	case c.S3.FallAt > 0 && (c.S3.FallTo <= 0 || c.S3.Capacity <= 0):
+		return fmt.Errorf("fall at %v to %.0f PUT/s: needs a positive fall-to and a capacity (have %.0f)", c.S3.FallAt, c.S3.FallTo, c.S3.Capacity)
+	case c.S3.OutageFor > 0 && c.S3.OutageFor >= c.S3.OutageEvery:
+		return fmt.Errorf("outage for %v: must be under outage-every %v", c.S3.OutageFor, c.S3.OutageEvery)
 	}
 	return nil
 }

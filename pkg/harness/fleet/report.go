@@ -3,6 +3,7 @@ package fleet
 import (
 	"fmt"
 	"io"
+	"math"
 )
 
 // Target is one of the targets, judged.
@@ -14,8 +15,10 @@ type Target struct {
 // Targets judges the table against the targets: on 1,000 instances and one
 // prefix, this project's goodput ≥ 0.9 × capacity, waste ≤ 0.2, nothing
 // dead-lettered and cost ≤ 1.2 × the ideal's; with the event source
-// scaling on its own, the drain ≤ 1.1 × the ideal time. Medians over
-// seeds; dead letters at most over seeds.
+// scaling on its own, the drain ≤ 1.1 × the ideal time; on a prefix that
+// splits, its top capacity reached no later than under any other
+// strategy; with 5 % random SlowDown, goodput ≥ 0.9 × the ideal's.
+// Medians over seeds; dead letters at most over seeds.
 func Targets(rrs []RowResult) []Target {
 	var out []Target
 	add := func(met bool, format string, args ...any) {
@@ -28,6 +31,22 @@ func Targets(rrs []RowResult) []Target {
 		}
 		id := rr.Row.ID()
 		switch {
+		case rr.Row.picture() == Splitting.ID:
+			mine := p.Median(topCapacitySeconds)
+			met, others := !math.IsInf(mine, 1), ""
+			for _, c := range rr.Cells {
+				if c.Strategy == "project" {
+					continue
+				}
+				t := c.Median(topCapacitySeconds)
+				met = met && mine <= t
+				others += fmt.Sprintf(", %s %s", c.Strategy, secondsOrNever(t))
+			}
+			add(met, "%s: top capacity reached, at %s, no later than under any other strategy (%s)", id, secondsOrNever(mine), others[2:])
+		case rr.Row.picture() == SlowDown5.ID:
+			g, gi := p.Median(Result.Goodput), ideal.Median(Result.Goodput)
+			add(g >= 0.9*gi, "%s: goodput %.0f/s ≥ 0.9 × the ideal's %.0f/s: %.2f ×", id, g, gi, g/gi)
+		case rr.Row.picture() != "": // no other target on another picture of S3
 		case rr.Row.Instances == 1000 && rr.Row.Prefixes == 1:
 			g := p.Median(Result.OfCapacity)
 			add(g >= 0.9, "%s: goodput %.3f × capacity ≥ 0.9", id, g)
@@ -47,12 +66,29 @@ func Targets(rrs []RowResult) []Target {
 
 func drainSeconds(r Result) float64 { return r.Drain.Seconds() }
 
+// topCapacitySeconds is TopCapacityAt in seconds, +Inf for never.
+func topCapacitySeconds(r Result) float64 {
+	if at, ok := r.TopCapacityAt(); ok {
+		return at.Seconds()
+	}
+	return math.Inf(1)
+}
+
+// secondsOrNever formats s seconds, "never" for +Inf.
+func secondsOrNever(s float64) string {
+	if math.IsInf(s, 1) {
+		return "never"
+	}
+	return fmt.Sprintf("%.0f s", s)
+}
+
 // strategyNames are the table's names of the strategies.
 var strategyNames = map[string]string{
-	"project": "this project",
-	"plain":   "plain backoff, no limiter",
-	"sdk":     "SDK standard",
-	"oracle":  "ideal (paced at capacity)",
+	"project":  "this project",
+	"plain":    "plain backoff, no limiter",
+	"sdk":      "SDK standard",
+	"oracle":   "ideal (paced at capacity)",
+	"previous": "previous limiter",
 }
 
 // WriteTable writes the table as Markdown.

@@ -3,8 +3,6 @@ package fleet
 import (
 	"fmt"
 	"time"
-
-	"github.com/s3uploader/s3uploader/pkg/retry"
 )
 
 // Prices are the public list prices the costs use: us-east-1, as published
@@ -60,8 +58,6 @@ type Result struct {
 
 	Ticks   []Tick         // S3's answers per second
 	Reasons map[string]int // failed records by the function's reason
-	// Verdicts sums the cut tests of every instance's limiters.
-	Verdicts retry.Verdicts
 }
 
 // Goodput is objects stored per second of the drain.
@@ -116,8 +112,7 @@ func (r Result) Summary() string {
 		"invocations %d, cold %d, peak %d, %.0f GB-s, $%.2f per million, %d events",
 		r.Config.Strategy, r.Stored, r.Config.Messages, r.Drain.Seconds(), r.Goodput(), r.OfCapacity(), r.Waste(),
 		r.Throttled, r.Retries, r.Redeliveries, r.DeadLettered, r.GaveUp, r.Left, r.P50.Seconds(), r.P99.Seconds(),
-		r.Invocations, r.ColdStarts, r.PeakConcurrency, r.GBSeconds(), r.CostPerMillion(), r.Events) +
-		fmt.Sprintf(", verdicts rate %d share %d undecided %d", r.Verdicts.Rate, r.Verdicts.Share, r.Verdicts.Undecided)
+		r.Invocations, r.ColdStarts, r.PeakConcurrency, r.GBSeconds(), r.CostPerMillion(), r.Events)
 }
 
 // Short is the run's main figures.

@@ -104,14 +104,6 @@ func (w *world) result() Result {
 		}
 	}
 	r.GaveUp += r.NotRun
-	for _, inst := range w.instances {
-		if pr, ok := inst.retrier.(*policyRetrier); ok && pr.p.Limiters != nil {
-			v := pr.p.Limiters.Verdicts()
-			r.Verdicts.Rate += v.Rate
-			r.Verdicts.Share += v.Share
-			r.Verdicts.Undecided += v.Undecided
-		}
-	}
 	r.CapacitySeconds = w.s3.capacitySeconds(w.l.now)
 	r.FinalCapacity = w.s3.capacityAt(w.l.now)
 	if len(lat) > 0 {

@@ -11,19 +11,23 @@ import (
 
 // bucket is the simulated S3 bucket: a conditional PUT meets, in the order
 // of pkg/harness/bench's in-process server, the prefix's request rate, the key's
-// own throttle, then random faults, then the store.
+// own throttle, then outages and random faults, then the store.
 //
 //   - Rate: S3 supports "at least 3,500 PUT/COPY/POST/DELETE requests per
 //     second per partitioned prefix" and answers the excess with 503 Slow
 //     Down while it scales; it "scales gradually" a prefix whose demand
 //     stays high (https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html).
 //     A prefix is an s3sim.Partition: a token bucket that doubles after
-//     SplitAfter of continuous refusals.
+//     SplitAfter of continuous refusals, and whose capacity may fall to
+//     FallTo at FallAt (the harness's picture of a partition rebalanced or
+//     shared with other load, not a documented behaviour).
 //   - Per key: S3 may throttle writes to one key on their own ("hot"
 //     keys); the first HotKeyFirst PUTs of each key are refused.
 //   - Faults: a share of PUTs is answered 503, 500 or a dropped connection,
 //     as S3 does while it rebalances; the retry guidance is to retry them
 //     with backoff (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ErrorBestPractices.html).
+//     Outages refuse every PUT with 503 for the last OutageFor of every
+//     OutageEvery from the first PUT (s3sim.InOutage).
 //   - Conditional writes: a PUT with If-None-Match: * on a key already
 //     written answers 412, and the function's store then reads the object
 //     to tell a duplicate from a conflict: two requests
@@ -39,21 +43,44 @@ type bucket struct {
 
 	requests, throttled, faults, duplicates int
 	capacity                                []capacityStep // in time order
+	capNow                                  float64        // the sum of capacity's steps so far
 	ticks                                   []Tick         // per second since the start
+	first                                   time.Duration  // the first PUT; -1: none yet
 }
 
 // Tick counts what S3 saw in one second of the run.
 type Tick struct {
 	Requests, Throttled, Stored int
+	// Capacity is the PUT/s S3 allowed at the end of the second, all
+	// prefixes together; 0 without a limit.
+	Capacity float64
 }
 
 // tick returns the Tick holding now.
 func (b *bucket) tick(now time.Duration) *Tick {
 	i := int(now / tickSize)
 	for len(b.ticks) <= i {
-		b.ticks = append(b.ticks, Tick{})
+		b.ticks = append(b.ticks, Tick{Capacity: b.capNow})
 	}
 	return &b.ticks[i]
+}
+
+// TopCapacityAt returns when the run's capacity, all prefixes together,
+// first reached its ceiling (MaxCapacity on every prefix), to the end of
+// that second of Ticks, and false if it never did or the run had no limit
+// or no Ticks.
+func (r Result) TopCapacityAt() (time.Duration, bool) {
+	s := r.Config.S3
+	if s.Capacity <= 0 || s.MaxCapacity <= 0 {
+		return 0, false
+	}
+	top := s.MaxCapacity * float64(max(1, r.Config.Prefixes))
+	for i, t := range r.Ticks {
+		if t.Capacity >= top {
+			return time.Duration(i+1) * tickSize, true
+		}
+	}
+	return 0, false
 }
 
 // capacityStep is a change of the bucket's capacity, all prefixes
@@ -64,7 +91,7 @@ type capacityStep struct {
 }
 
 func newBucket(cfg S3Config, prefixes, messages int, rng *rand.Rand) *bucket {
-	b := &bucket{cfg: cfg, rng: rng, stored: make([]bool, messages), storedAt: make([]time.Duration, messages)}
+	b := &bucket{cfg: cfg, rng: rng, stored: make([]bool, messages), storedAt: make([]time.Duration, messages), first: -1}
 	if cfg.HotKeyFirst > 0 {
 		b.writes = make([]uint8, messages)
 	}
@@ -72,7 +99,9 @@ func newBucket(cfg S3Config, prefixes, messages int, rng *rand.Rand) *bucket {
 		b.parts = make([]*s3sim.Partition, prefixes)
 		for i := range b.parts {
 			b.parts[i] = s3sim.NewPartition(cfg.Capacity, cfg.Burst, cfg.SplitAfter, cfg.MaxCapacity, epoch)
+			b.parts[i].Fall(cfg.FallAt, cfg.FallTo)
 			b.capacity = append(b.capacity, capacityStep{0, cfg.Capacity})
+			b.capNow += cfg.Capacity
 		}
 	}
 	return b
@@ -89,14 +118,19 @@ type answer struct {
 // comes back latency later.
 func (b *bucket) put(now time.Duration, prefix, msg int) answer {
 	b.requests++
+	if b.first < 0 {
+		b.first = now
+	}
 	t := b.tick(now)
 	t.Requests++
 	if b.parts != nil {
 		p := b.parts[prefix]
 		before := p.Rate()
 		ok := p.Admit(epoch.Add(now))
-		if p.Rate() != before {
-			b.capacity = append(b.capacity, capacityStep{now, p.Rate() - before})
+		if d := p.Rate() - before; d != 0 {
+			b.capacity = append(b.capacity, capacityStep{now, d})
+			b.capNow += d
+			t.Capacity = b.capNow
 		}
 		if !ok {
 			t.Throttled++
@@ -105,6 +139,10 @@ func (b *bucket) put(now time.Duration, prefix, msg int) answer {
 	}
 	if b.writes != nil && int(b.writes[msg]) < b.cfg.HotKeyFirst {
 		b.writes[msg]++
+		t.Throttled++
+		return b.refuse(now)
+	}
+	if s3sim.InOutage(now-b.first, b.cfg.OutageEvery, b.cfg.OutageFor) {
 		t.Throttled++
 		return b.refuse(now)
 	}

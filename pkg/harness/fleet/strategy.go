@@ -10,6 +10,7 @@ import (
 
 	awsretry "github.com/aws/aws-sdk-go-v2/aws/retry"
 
+	"github.com/s3uploader/s3uploader/pkg/harness/prevlimiter"
 	"github.com/s3uploader/s3uploader/pkg/retry"
 	"github.com/s3uploader/s3uploader/pkg/uploader"
 )
@@ -17,10 +18,12 @@ import (
 // Strategies are the retry strategies a Config may name:
 //
 //   - project: the function's retry policy, uploader.NewPolicy (attempts,
-//     backoff, attempt timeout, retry budget and per-prefix send-rate
-//     limiters at the function's defaults), stepped through retry.Call.
-//   - plain: the same policy without the limiters: capped exponential
-//     backoff with full jitter and the retry budget.
+//     backoff, attempt timeout, retry budget and the share law pacing each
+//     prefix, at the function's defaults), stepped through retry.Call.
+//   - plain: the same policy without pacing: capped exponential backoff
+//     with full jitter and the retry budget.
+//   - previous: the same policy paced by the limiter the function shipped
+//     before the share law (pkg/harness/prevlimiter).
 //   - sdk: the AWS SDK for Go v2's standard retryer (awsretry.NewStandard,
 //     3 attempts, its retry quota), driven through its own MaxAttempts,
 //     IsErrorRetryable, GetAttemptToken, GetRetryToken and RetryDelay, in
@@ -33,7 +36,7 @@ import (
 //     its capacity by one pacer shared by the whole fleet, so nothing is
 //     refused (the project's backoff for faults). No real client can do
 //     this; it is the yardstick of time and cost.
-var Strategies = []string{"project", "plain", "sdk", "oracle"}
+var Strategies = []string{"project", "plain", "sdk", "oracle", "previous"}
 
 func validStrategy(s string) bool { return slices.Contains(Strategies, s) }
 
@@ -60,15 +63,15 @@ func newRetrier(cfg Config, fn uploader.Config, rng *rand.Rand, scopes []string,
 		return &sdkRetrier{s: awsretry.NewStandard()}
 	case "oracle":
 		p := uploader.NewPolicy(fn)
-		p.Limiters = nil
+		p.Pacers = nil
 		return &oracleRetrier{policyRetrier{p: p, rng: rng, scopes: scopes}, fleet}
 	}
 	p := uploader.NewPolicy(fn)
-	switch {
-	case cfg.Strategy == "plain":
-		p.Limiters = nil
-	case cfg.Function.Limiter != (retry.LimiterConfig{}):
-		p.Limiters = retry.NewLimiters(cfg.Function.Limiter, 0)
+	switch cfg.Strategy {
+	case "plain":
+		p.Pacers = nil
+	case "previous":
+		p.Pacers = retry.NewPacers(prevlimiter.NewPacer, 0)
 	}
 	return &policyRetrier{p: p, rng: rng, scopes: scopes}
 }

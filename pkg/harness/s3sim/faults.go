@@ -38,9 +38,9 @@ func (f Fault) String() string {
 	return "fault(" + strconv.Itoa(int(f)) + ")"
 }
 
-// FaultConfig sets random faults on write requests; the rates are
-// probabilities per request and are drawn in order. Script, when set, decides
-// instead, for every request.
+// FaultConfig sets faults on write requests: outages on a schedule, then
+// random faults, whose rates are probabilities per request drawn in order.
+// Script, when set, decides instead, for every request.
 type FaultConfig struct {
 	Seed          uint64
 	SlowDownRate  float64
@@ -51,9 +51,33 @@ type FaultConfig struct {
 	CorruptRate   float64
 	// HangFor bounds a hang; 0: until the client's request context ends.
 	HangFor time.Duration
+	// OutageEvery and OutageFor, both positive, refuse every write with
+	// 503 SlowDown for the last OutageFor of every OutageEvery from the
+	// first request (see InOutage). Counted as "slowdown".
+	OutageEvery, OutageFor time.Duration
 	// Script, when not nil, picks the fault of each request (n counts
 	// requests from 1, reads included).
 	Script func(n int64, r *http.Request) Fault
+	// Now is the clock of the outages, for testing; nil means time.Now.
+	Now func() time.Time
+}
+
+// InOutage reports whether elapsed, the time since the first request,
+// falls in an outage of the schedule "refused for the last length of
+// every every": a run starts healthy, and the first outage begins at
+// every − length. every ≤ 0 or length ≤ 0: never; length ≥ every: always.
+//
+// S3's 503s are not all about the rate a client sends at, and its guidance
+// is to retry them with backoff
+// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ErrorBestPractices.html).
+// An outage is the bluntest such case: for a spell, every write is
+// refused, and sending slower does not end it sooner. A client that reads
+// the spell as "too fast" keeps a lower rate after it for nothing.
+func InOutage(elapsed, every, length time.Duration) bool {
+	if every <= 0 || length <= 0 || elapsed < 0 {
+		return false
+	}
+	return elapsed%every >= every-length
 }
 
 // Faults injects faults in front of next. Use NewFaults.
@@ -61,8 +85,9 @@ type Faults struct {
 	cfg  FaultConfig
 	next http.Handler
 
-	mu  sync.Mutex
-	rng *rand.Rand
+	mu    sync.Mutex
+	rng   *rand.Rand
+	start time.Time // the first request; zero: none yet
 
 	n      atomic.Int64
 	counts [numFaults]atomic.Int64
@@ -70,6 +95,9 @@ type Faults struct {
 
 // NewFaults returns a Faults handler in front of next.
 func NewFaults(next http.Handler, cfg FaultConfig) *Faults {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	return &Faults{cfg: cfg, next: next, rng: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x5eed))}
 }
 
@@ -85,11 +113,21 @@ func (f *Faults) Counts() map[string]int64 {
 }
 
 func (f *Faults) pick(n int64, r *http.Request) Fault {
+	now := f.cfg.Now()
+	f.mu.Lock()
+	if f.start.IsZero() {
+		f.start = now
+	}
+	elapsed := now.Sub(f.start)
+	f.mu.Unlock()
 	if f.cfg.Script != nil {
 		return f.cfg.Script(n, r)
 	}
 	if !isWrite(r) {
 		return None
+	}
+	if InOutage(elapsed, f.cfg.OutageEvery, f.cfg.OutageFor) {
+		return SlowDownF
 	}
 	f.mu.Lock()
 	x := f.rng.Float64()

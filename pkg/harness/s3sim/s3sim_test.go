@@ -124,3 +124,128 @@ func TestThrottleSplitsAHotPrefix(t *testing.T) {
 		t.Errorf("Splits = %d; want 2", s)
 	}
 }
+
+func TestPartitionFall(t *testing.T) {
+	t0 := time.Unix(0, 0)
+	tests := map[string]struct {
+		rate, to    float64
+		after       time.Duration
+		firstAt     time.Duration // of the first Admit, after the partition's creation
+		wantBefore  int           // admitted in the 5 s after the first Admit, about
+		wantAfter   int           // admitted in the 5 s after that, about
+		wantRateEnd float64
+	}{
+		"falls 5 s after the first request": {rate: 100, to: 20, after: 5 * time.Second,
+			wantBefore: 10 + 500, wantAfter: 2 + 100, wantRateEnd: 20},
+		"measured from the first request, not the creation": {rate: 100, to: 20, after: 5 * time.Second, firstAt: 3 * time.Second,
+			wantBefore: 10 + 500, wantAfter: 2 + 100, wantRateEnd: 20},
+		"from unlimited": {rate: 0, to: 50, after: 5 * time.Second,
+			wantBefore: 5000, wantAfter: 1 + 250, wantRateEnd: 50},
+		"no fall without a rate to fall to": {rate: 100, to: 0, after: 5 * time.Second,
+			wantBefore: 10 + 500, wantAfter: 500, wantRateEnd: 100},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			p := NewPartition(tc.rate, tc.rate/10, 0, 0, t0)
+			p.Fall(tc.after, tc.to)
+			// Demand of 1,000/s for 10 s from the first request.
+			var got [2]int
+			for i := range 10_000 {
+				if p.Admit(t0.Add(tc.firstAt + time.Duration(i)*time.Millisecond)) {
+					got[i/5000]++
+				}
+			}
+			if !near(got[0], tc.wantBefore) || !near(got[1], tc.wantAfter) {
+				t.Errorf("admitted %d then %d; want about %d then %d", got[0], got[1], tc.wantBefore, tc.wantAfter)
+			}
+			if r := p.Rate(); r != tc.wantRateEnd {
+				t.Errorf("Rate() = %v; want %v", r, tc.wantRateEnd)
+			}
+		})
+	}
+}
+
+// near reports whether got is within 2 % (and 2) of want.
+func near(got, want int) bool {
+	d := float64(got - want)
+	return d >= -2-0.02*float64(want) && d <= 2+0.02*float64(want)
+}
+
+func TestThrottleCapacityFalls(t *testing.T) {
+	now := time.Unix(0, 0)
+	th := NewThrottle(http.HandlerFunc(ok), ThrottleConfig{Rate: 400, Burst: 40, FallAt: 5 * time.Second, FallTo: 100,
+		Now: func() time.Time { return now }})
+	admitted := map[int]int{}
+	for i := range 10_000 { // 1,000/s for 10 s
+		now = time.Unix(0, 0).Add(time.Duration(i) * time.Millisecond)
+		rec := httptest.NewRecorder()
+		th.ServeHTTP(rec, httptest.NewRequest(http.MethodPut, "/b/p/k", strings.NewReader("x")))
+		if rec.Code == 200 {
+			admitted[i/5000]++
+		}
+	}
+	if !near(admitted[0], 40+2000) || !near(admitted[1], 10+500) {
+		t.Errorf("admitted %d in the first 5 s, %d in the next; want about 2040 and 510", admitted[0], admitted[1])
+	}
+	if r, _ := th.RateOfPrefix("/b/p/"); r != 100 {
+		t.Errorf("RateOfPrefix after the fall = %v; want 100", r)
+	}
+}
+
+func TestInOutage(t *testing.T) {
+	const every, length = 2 * time.Second, 300 * time.Millisecond
+	tests := []struct {
+		elapsed, every, length time.Duration
+		want                   bool
+	}{
+		{0, every, length, false},
+		{1699 * time.Millisecond, every, length, false},
+		{1700 * time.Millisecond, every, length, true},
+		{1999 * time.Millisecond, every, length, true},
+		{2000 * time.Millisecond, every, length, false},
+		{5800 * time.Millisecond, every, length, true},
+		{-100 * time.Millisecond, every, length, false},
+		{1900 * time.Millisecond, 0, length, false},
+		{1900 * time.Millisecond, every, 0, false},
+		{100 * time.Millisecond, every, every, true},
+	}
+	for _, tc := range tests {
+		if got := InOutage(tc.elapsed, tc.every, tc.length); got != tc.want {
+			t.Errorf("InOutage(%v, %v, %v) = %v; want %v", tc.elapsed, tc.every, tc.length, got, tc.want)
+		}
+	}
+}
+
+func TestFaultsOutages(t *testing.T) {
+	start := time.Unix(100, 0)
+	now := start
+	f := NewFaults(http.HandlerFunc(ok), FaultConfig{OutageEvery: 2 * time.Second, OutageFor: 300 * time.Millisecond,
+		Now: func() time.Time { return now }})
+	tests := []struct {
+		at     time.Duration // since the first request
+		method string
+		want   int
+	}{
+		{0, http.MethodPut, 200},
+		{1600 * time.Millisecond, http.MethodPut, 200},
+		{1800 * time.Millisecond, http.MethodPut, 503},
+		{1850 * time.Millisecond, http.MethodGet, 200}, // reads pass
+		{1900 * time.Millisecond, http.MethodDelete, 503},
+		{2100 * time.Millisecond, http.MethodPut, 200},
+		{3750 * time.Millisecond, http.MethodPut, 503},
+	}
+	for _, tc := range tests {
+		now = start.Add(tc.at)
+		rec := httptest.NewRecorder()
+		f.ServeHTTP(rec, httptest.NewRequest(tc.method, "/b/p/k", strings.NewReader("x")))
+		if rec.Code != tc.want {
+			t.Errorf("%s at %v = %d; want %d", tc.method, tc.at, rec.Code, tc.want)
+		}
+		if tc.want == 503 && !strings.Contains(rec.Body.String(), "<Code>SlowDown</Code>") {
+			t.Errorf("%s at %v answered %s; want SlowDown", tc.method, tc.at, rec.Body)
+		}
+	}
+	if c := f.Counts(); c["slowdown"] != 3 || c["none"] != 4 {
+		t.Errorf("Counts() = %v; want 3 slowdown, 4 none", c)
+	}
+}

@@ -8,7 +8,8 @@ import (
 	"time"
 )
 
-// ThrottleConfig sets a Throttle. Zero Rate means no limit.
+// ThrottleConfig sets a Throttle. Zero Rate means no limit (until a fall,
+// with FallAt).
 type ThrottleConfig struct {
 	Rate  float64 // write requests per second per prefix
 	Burst int     // bucket size; 0: max(1, Rate/10)
@@ -23,6 +24,11 @@ type ThrottleConfig struct {
 	// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html).
 	SplitAfter time.Duration
 	MaxRate    float64 // ceiling of the splitting; 0: 16 × the prefix's starting rate
+	// FallAt and FallTo, both positive, make every prefix's capacity fall
+	// mid-run: FallAt after the prefix's first limited request its rate
+	// becomes FallTo and its burst FallTo/10 (see Partition.Fall).
+	FallAt time.Duration
+	FallTo float64
 	// Prefix maps a request path ("/bucket/key") to the partition it counts
 	// against. Nil: the bucket plus the key up to and including its last '/'.
 	Prefix func(path string) string
@@ -79,7 +85,8 @@ func PathPrefix(path string) string {
 // ServeHTTP admits r or answers SlowDown.
 func (t *Throttle) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	t.requests.Add(1)
-	if (t.cfg.Rate > 0 || t.cfg.RateOf != nil) && (isWrite(r) || t.cfg.Reads) {
+	limited := t.cfg.Rate > 0 || t.cfg.RateOf != nil || t.cfg.FallAt > 0 && t.cfg.FallTo > 0
+	if limited && (isWrite(r) || t.cfg.Reads) {
 		if !t.take(t.cfg.Prefix(r.URL.Path)) {
 			t.throttled.Add(1)
 			SlowDown(w, r)
@@ -106,6 +113,7 @@ func (t *Throttle) take(prefix string) bool {
 			ceiling = 16 * rate // of this prefix's own starting rate
 		}
 		b = NewPartition(rate, burst, t.cfg.SplitAfter, ceiling, now)
+		b.Fall(t.cfg.FallAt, t.cfg.FallTo)
 		t.buckets[prefix] = b
 	}
 	before := b.Splits()
@@ -114,8 +122,8 @@ func (t *Throttle) take(prefix string) bool {
 	return ok
 }
 
-// RateOfPrefix returns the current rate of prefix (after any splits), and
-// false when the prefix has seen no limited request yet.
+// RateOfPrefix returns the current rate of prefix (after any splits or
+// fall), and false when the prefix has seen no limited request yet.
 func (t *Throttle) RateOfPrefix(prefix string) (float64, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()

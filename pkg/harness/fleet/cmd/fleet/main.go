@@ -61,8 +61,9 @@ func main() {
 				sum.Throttled += t.Throttled
 				sum.Stored += t.Stored
 			}
-			fmt.Printf("%5ds  requests %7.0f/s  throttled %7.0f/s  stored %7.0f/s\n", i,
-				float64(sum.Requests)/float64(n), float64(sum.Throttled)/float64(n), float64(sum.Stored)/float64(n))
+			last := r.Ticks[min(len(r.Ticks), i+n)-1]
+			fmt.Printf("%5ds  requests %7.0f/s  throttled %7.0f/s  stored %7.0f/s  capacity %7.0f/s\n", i,
+				float64(sum.Requests)/float64(n), float64(sum.Throttled)/float64(n), float64(sum.Stored)/float64(n), last.Capacity)
 		}
 	}
 }

@@ -1,9 +1,7 @@
-package retry
+package prevlimiter
 
 import (
 	"math/rand/v2"
-	"runtime"
-	"strconv"
 	"testing"
 	"time"
 )
@@ -149,43 +147,5 @@ func TestLimiterFindsATokenBucket(t *testing.T) {
 	}
 	if v := l.Verdicts(); v.Share > v.Rate+v.Undecided {
 		t.Errorf("token bucket: verdicts %+v; want mostly the rate", v)
-	}
-}
-
-func TestLimitersBoundedAndSeparate(t *testing.T) {
-	set := NewLimiters(LimiterConfig{}, 100)
-	now := time.Unix(0, 0)
-	hot := set.Get("hot/")
-	for range 20 {
-		hot.Succeeded(now, now, 1)
-	}
-	for i := range 20 {
-		hot.Throttled(now, now.Add(time.Duration(i)*time.Millisecond), 1)
-	}
-	if _, on := hot.Rate(); !on {
-		t.Fatal("a prefix refusing most requests is not limited")
-	}
-	if _, on := set.Get("cold/").Rate(); on {
-		t.Error("throttles of one prefix limit another")
-	}
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	for i := range 10000 {
-		l := set.Get("p" + strconv.Itoa(i) + "/")
-		l.Succeeded(now, now, 1)
-	}
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	if n := set.Len(); n != 100 {
-		t.Errorf("after 10000 prefixes the set holds %d; want its bound, 100", n)
-	}
-	if grown := int64(after.HeapAlloc) - int64(before.HeapAlloc); grown > 1<<20 {
-		t.Errorf("heap grew %d bytes for a set bounded at 100 prefixes; want under 1 MiB", grown)
-	}
-	// The least recently used went first: "hot/" is forgotten and starts
-	// fresh, unlimited.
-	if _, on := set.Get("hot/").Rate(); on {
-		t.Error("an evicted prefix came back with its old limit; want a fresh limiter")
 	}
 }

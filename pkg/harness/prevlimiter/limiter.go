@@ -1,9 +1,11 @@
-package retry
+package prevlimiter
 
 import (
 	"math"
 	"sync"
 	"time"
+
+	"github.com/s3uploader/s3uploader/pkg/retry"
 )
 
 // Limiter paces the requests of every caller sharing it once the server has
@@ -318,3 +320,15 @@ func (l *Limiter) refill(now time.Time) {
 		l.last = now
 	}
 }
+
+// Observe records a's answer: it implements retry.Pacer.
+func (l *Limiter) Observe(a retry.Answer) {
+	if a.Throttled {
+		l.Throttled(a.Sent, a.Seen, a.Attempt)
+	} else {
+		l.Succeeded(a.Sent, a.Seen, a.Attempt)
+	}
+}
+
+// NewPacer returns a Limiter at its defaults, as a retry.Pacer.
+func NewPacer() retry.Pacer { return NewLimiter(LimiterConfig{}) }
