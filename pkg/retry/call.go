@@ -71,7 +71,7 @@ func (c *Call) Answer(now time.Time, err error) {
 // Budget empty). r in [0, 1) draws the jitter.
 func (c *Call) Retry(now time.Time, err error, deadline time.Time, r float64) (time.Duration, error) {
 	p := c.p
-	delay := FullJitter(p.baseDelay(), p.maxDelay(), c.attempts, r)
+	delay := FullJitter(positiveOr(p.BaseDelay, DefaultBaseDelay), positiveOr(p.MaxDelay, DefaultMaxDelay), c.attempts, r)
 	cost := p.cost(err)
 	var cause error
 	switch {

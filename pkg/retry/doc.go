@@ -9,8 +9,9 @@
 //	interface{ ThrottleError() bool }  // true: the server asked us to slow down
 //
 // A Policy holds the settings and is safe for concurrent use: every call to
-// Do draws on the same Budget and Limiter, so when the server throttles one
-// caller, all callers sharing the Policy slow down together.
+// Do draws on the same Budget, and every attempt of a scope (for S3, a key
+// prefix) asks the same Pacer for a send slot. The function's Pacer is the
+// ShareLaw: it paces a prefix by the share of its answers that S3 refused.
 //
 // Time and randomness are fields (Now, Sleep, Rand) that tests replace, so the
 // maths is tested exactly rather than with real sleeps.

@@ -145,40 +145,19 @@ func (p *Policy) pace(ctx context.Context, c *Call, deadline time.Time) error {
 
 func (p *Policy) cost(err error) int {
 	if errors.Is(err, ErrAttemptTimeout) {
-		if p.TimeoutCost > 0 {
-			return p.TimeoutCost
-		}
-		return DefaultTimeoutCost
+		return positiveOr(p.TimeoutCost, DefaultTimeoutCost)
 	}
-	return p.retryCost()
+	return positiveOr(p.RetryCost, DefaultRetryCost)
 }
 
-func (p *Policy) retryCost() int {
-	if p.RetryCost > 0 {
-		return p.RetryCost
-	}
-	return DefaultRetryCost
-}
+func (p *Policy) maxAttempts() int { return positiveOr(p.MaxAttempts, DefaultMaxAttempts) }
 
-func (p *Policy) maxAttempts() int {
-	if p.MaxAttempts > 0 {
-		return p.MaxAttempts
+// positiveOr is v, or def when v is not positive.
+func positiveOr[T int | time.Duration](v, def T) T {
+	if v > 0 {
+		return v
 	}
-	return DefaultMaxAttempts
-}
-
-func (p *Policy) baseDelay() time.Duration {
-	if p.BaseDelay > 0 {
-		return p.BaseDelay
-	}
-	return DefaultBaseDelay
-}
-
-func (p *Policy) maxDelay() time.Duration {
-	if p.MaxDelay > 0 {
-		return p.MaxDelay
-	}
-	return DefaultMaxDelay
+	return def
 }
 
 func (p *Policy) now() time.Time {

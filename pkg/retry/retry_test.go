@@ -195,3 +195,49 @@ func ExampleFullJitter() {
 	// 400ms
 	// 500ms
 }
+
+// fakePacer waits wait before every attempt and records the answers.
+type fakePacer struct {
+	wait    time.Duration
+	answers []Answer
+}
+
+func (p *fakePacer) Take(time.Time) time.Duration {
+	w := p.wait
+	p.wait = 0
+	return w
+}
+func (p *fakePacer) Observe(a Answer) { p.answers = append(p.answers, a) }
+
+func TestDoWaitsForThePacer(t *testing.T) {
+	clk := newFakeClock()
+	pacer := &fakePacer{wait: 300 * time.Millisecond}
+	p := &Policy{Pacers: NewPacers(func() Pacer { return pacer }, 0), Now: clk.Now, Sleep: clk.Sleep, Rand: func() float64 { return 0 }}
+	throttled := true
+	op := func(context.Context) error {
+		if throttled {
+			throttled = false
+			return codeErr{retryable: true, throttle: true}
+		}
+		return nil
+	}
+	if _, err := p.DoScoped(context.Background(), "a/", op, nil); err != nil {
+		t.Fatalf("DoScoped = %v; want nil", err)
+	}
+	if len(clk.slept) == 0 || clk.slept[0] != 300*time.Millisecond {
+		t.Errorf("slept %v; want the pacer's 300ms first", clk.slept)
+	}
+	if len(pacer.answers) != 2 || !pacer.answers[0].Throttled || pacer.answers[1].Throttled || pacer.answers[1].Attempt != 2 {
+		t.Errorf("pacer saw %+v; want a throttle of attempt 1, then a success of attempt 2", pacer.answers)
+	}
+	// A pacer's wait that would end past the deadline stops the call.
+	pacer.wait = time.Hour
+	clk.now = time.Now() // the context's deadline is on the real clock
+	ctx, cancel := context.WithDeadline(context.Background(), clk.now.Add(time.Minute))
+	defer cancel()
+	_, err := p.DoScoped(ctx, "a/", op, nil)
+	var re *Error
+	if !errors.As(err, &re) || re.Cause != ErrDeadline {
+		t.Errorf("DoScoped with a wait past the deadline = %v; want Cause ErrDeadline", err)
+	}
+}

@@ -22,9 +22,6 @@ const (
 	// of 4 % from 15 %, few enough to judge several times a second at the
 	// rates one instance gets from a busy prefix.
 	roundAnswers = 20
-	// roundTime ends a round that has not gathered its answers, so an
-	// instance paced slowly still judges every two seconds.
-	roundTime = 2 * time.Second
 	// growth is the first step of the climb, per round within the
 	// tolerance; it doubles with each such round in a row.
 	growth = 0.05
@@ -91,6 +88,8 @@ func (s LawState) String() string {
 // Use NewShareLaw. A ShareLaw is safe for concurrent use; times are passed
 // in, so it holds no clock.
 type ShareLaw struct {
+	without Ablation // mechanisms taken out, for the benchmark
+
 	mu     sync.Mutex
 	st     LawState
 	tokens float64
@@ -113,6 +112,25 @@ type tally struct{ ok, refused int }
 // NewShareLaw returns a ShareLaw that does not pace until throttled, as a
 // Pacer.
 func NewShareLaw() Pacer { return &ShareLaw{} }
+
+// Ablation is a set of the share law's mechanisms, each of which the
+// benchmark takes out in turn to show what it wins (BENCHMARKS.md,
+// "Ablation").
+type Ablation int
+
+// The mechanisms of the share law.
+const (
+	Heavy     Ablation = 1 << iota // open until most of a round is refused (without: until the tolerance is passed)
+	FirstOK                        // attempts never let through do not count (without: every answer counts)
+	NoSuccess                      // a round without a success changes nothing (without: it cuts)
+	Halving                        // a round cuts the rate at most by half (without: to the measured rate)
+	Doubling                       // the climb's step doubles with each calm round (without: it stays 5 %)
+	DemandCap                      // the rate climbs to twice what was sent at most (without: no bound)
+)
+
+// NewShareLawWithout returns a ShareLaw with the mechanisms of without
+// taken out: for the benchmark's ablation, never for the function.
+func NewShareLawWithout(without Ablation) Pacer { return &ShareLaw{without: without} }
 
 // State returns the law's state.
 func (l *ShareLaw) State() LawState {
@@ -164,8 +182,8 @@ func (l *ShareLaw) Observe(a Answer) {
 	} else {
 		t.ok++
 	}
-	sure := l.st.Mode == Open && float64(r.refused) > heavy*roundAnswers // the verdict cannot change
-	if r.answers >= roundAnswers || sure || a.Seen.Sub(r.start) >= roundTime {
+	sure := l.st.Mode == Open && float64(r.refused) > l.heavy()*roundAnswers // the verdict cannot change
+	if r.answers >= roundAnswers || sure {
 		l.endRound(a.Seen)
 	}
 }
@@ -175,32 +193,51 @@ func (l *ShareLaw) endRound(now time.Time) {
 	r := l.round
 	l.round = round{start: now, byAttempt: r.byAttempt[:0]}
 	secs := max(now.Sub(r.start).Seconds(), 1e-3)
-	share, ok := r.share()
+	share, ok := r.share(l.without&FirstOK == 0)
 	st := &l.st
 	switch {
-	case ok == 0:
+	case ok == 0 && l.without&NoSuccess == 0:
 		// Not one request let through: neither S3 refusing everything for
 		// a moment nor keys refused on their first writes says what rate
 		// S3 accepts; each request's backoff rides it out.
 	case st.Mode == Open:
-		if share > heavy {
+		if share > l.heavy() {
 			l.start(LawState{Mode: Paced, Rate: max(float64(ok)/secs/(1-tolerance), minRate)}, now)
 		}
 	case share > tolerance:
-		st.Rate = max(float64(ok)/secs/(1-tolerance), st.Rate/2, minRate)
+		floor := st.Rate / 2
+		if l.without&Halving != 0 {
+			floor = 0
+		}
+		st.Rate = max(float64(ok)/secs/(1-tolerance), floor, minRate)
 		st.Climb = 0
 	default:
-		st.Rate = min(st.Rate*(1+growth*math.Exp2(float64(min(st.Climb, 3)))), 2*float64(r.sent)/secs)
+		step := growth * math.Exp2(float64(min(st.Climb, 3)))
+		if l.without&Doubling != 0 {
+			step = growth
+		}
+		st.Rate *= 1 + step
+		if l.without&DemandCap == 0 {
+			st.Rate = min(st.Rate, 2*float64(r.sent)/secs)
+		}
 		st.Climb++
 	}
 }
 
+func (l *ShareLaw) heavy() float64 {
+	if l.without&Heavy != 0 {
+		return tolerance
+	}
+	return heavy
+}
+
 // share returns the share of the round's answers refused, counting only
-// the attempts from the first that succeeded on, and the successes.
-func (r *round) share() (share float64, ok int) {
+// the attempts from the first that succeeded on (all, without firstOK),
+// and the successes.
+func (r *round) share(firstOK bool) (share float64, ok int) {
 	var counted, refused int
 	for _, t := range r.byAttempt {
-		if ok == 0 && t.ok == 0 {
+		if firstOK && ok == 0 && t.ok == 0 {
 			continue // an attempt never let through, before any that was
 		}
 		ok += t.ok

@@ -3,6 +3,8 @@ package fleet
 import (
 	"fmt"
 	"time"
+
+	"github.com/s3uploader/s3uploader/pkg/retry"
 )
 
 // Config is one simulated run. Zero fields take the defaults below, which
@@ -67,6 +69,9 @@ type FunctionConfig struct {
 	// backoff): the runtime's timers and scheduler; default p50 50µs, p99
 	// 500µs.
 	Wake Dist
+	// Without takes mechanisms out of this project's share law, for the
+	// ablation (retry.NewShareLawWithout); zero: the law as it ships.
+	Without retry.Ablation
 }
 
 // S3Config is the bucket.

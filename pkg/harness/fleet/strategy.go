@@ -72,6 +72,10 @@ func newRetrier(cfg Config, fn uploader.Config, rng *rand.Rand, scopes []string,
 		p.Pacers = nil
 	case "previous":
 		p.Pacers = retry.NewPacers(prevlimiter.NewPacer, 0)
+	default:
+		if w := cfg.Function.Without; w != 0 {
+			p.Pacers = retry.NewPacers(func() retry.Pacer { return retry.NewShareLawWithout(w) }, 0)
+		}
 	}
 	return &policyRetrier{p: p, rng: rng, scopes: scopes}
 }

@@ -32,10 +32,22 @@ func main() {
 	checkRuns := fs.Int("check-runs", 3, "table: runs of each honesty check (0 skips it)")
 	out := fs.String("out", "BENCHMARKS.md", "table: report whose fleet section is rewritten; empty: none")
 	charts := fs.String("charts", "pkg/harness/fleet/charts", "table: folder of the chart PNGs; empty: none")
+	ablation := fs.Bool("ablation", false, "print the ablation table alone (the matrix rows, the share law without each mechanism)")
 	_ = fs.Parse(os.Args[1:])
 	if err := cfg.Check(); err != nil {
 		fmt.Fprintln(os.Stderr, "fleet:", err)
 		os.Exit(2)
+	}
+	if *ablation {
+		rows, err := fleet.RunAblation(bench.MatrixRows(1), *seeds, *workers)
+		if err == nil {
+			err = fleet.WriteAblation(os.Stdout, rows)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "fleet:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if *table {
 		if err := runTable(cfg, *seeds, *workers, *checkRuns, *out, *charts); err != nil {
@@ -90,6 +102,10 @@ func runTable(base fleet.Config, seeds, workers, checkRuns int, out, charts stri
 	if err != nil {
 		return err
 	}
+	ablation, err := fleet.RunAblation(bench.MatrixRows(1), seeds, workers)
+	if err != nil {
+		return err
+	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "## Fleet simulation\n\nWritten by `make fleet` on %s, in %s (%d simulations on %d workers, %d seeds each; %d CPUs).\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), time.Since(start).Round(time.Second), (len(rrs)*len(fleet.Strategies)+len(sweep))*seeds, workers, seeds, runtime.NumCPU())
@@ -118,6 +134,10 @@ func runTable(base fleet.Config, seeds, workers, checkRuns int, out, charts stri
 	fleet.WriteTable(&b, rrs)
 	fmt.Fprintf(&b, "\n### Instances per prefix\n\nThis project only, %d messages on one prefix: the sweep behind the README's advice (`maxConcurrency` ≤ 200 × the prefixes; the synth warns past twice that).\n\n", messagesOf(sweepBase))
 	fleet.WriteSweep(&b, sweep, "project")
+	fmt.Fprintf(&b, "\n### Ablation: the share law without each of its mechanisms\n\nThe matrix of `make bench`, simulated (`fleet.FromBench`, %d seeds, medians): this project's law as it ships, then with one mechanism taken out (`retry.NewShareLawWithout`). Each variant's throughput is given over the shipped law's; bold where it loses.\n\n", seeds)
+	if err := fleet.WriteAblation(&b, ablation); err != nil {
+		return err
+	}
 	if charts != "" {
 		if err := os.MkdirAll(charts, 0o755); err != nil {
 			return err
