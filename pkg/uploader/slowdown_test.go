@@ -3,6 +3,7 @@ package uploader
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/s3uploader/s3uploader/pkg/harness/s3sim"
 )
@@ -142,5 +145,52 @@ func TestEmptyBatchIsNotAFault(t *testing.T) {
 	}
 	if _, err := e.handler.Invoke(context.Background(), []byte(`{"detail-type": "x", "items": []}`)); err == nil {
 		t.Error("Invoke of an object without a Records key: nil error; want NotSQSEvent")
+	}
+}
+
+func TestInstancesOnATokenBucketWasteLittle(t *testing.T) {
+	// Four warm instances, each its own handler and S3 client as separate
+	// Lambda environments are, write to one prefix that admits 50 PUT/s:
+	// every record is stored, and once they have found the rate together,
+	// few of their requests are refused. (Unpaced, four in five of their
+	// requests are refused here.)
+	var th *s3sim.Throttle
+	e := newEnvWith(t, func(next http.Handler) http.Handler {
+		th = s3sim.NewThrottle(next, s3sim.ThrottleConfig{Rate: 50, Burst: 5})
+		return th
+	}, defaults)
+	handlers := []*Handler{e.handler}
+	for range 3 {
+		client, err := NewS3Client(context.Background(), e.cfg, func(o *s3.Options) { o.BaseEndpoint = aws.String(e.srv.URL) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		handlers = append(handlers, New(e.cfg, client, io.Discard))
+	}
+	round := func(from int) {
+		var wg sync.WaitGroup
+		for i, h := range handlers {
+			wg.Go(func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				resp, err := h.Handle(ctx, batchOf("shared/", from+10*i, 10))
+				if err != nil || len(resp.BatchItemFailures) > 0 {
+					t.Errorf("instance %d: Handle = %v, %v; want every record stored", i, failedIDs(resp), err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	for b := range 3 { // warm up: the instances find the rate
+		round(40 * b)
+	}
+	before := th.Stats()
+	for b := 3; b < 9; b++ {
+		round(40 * b)
+	}
+	after := th.Stats()
+	requests, refused := after.Requests-before.Requests, after.Throttled-before.Throttled
+	if share := float64(refused) / float64(requests); share > 0.15 {
+		t.Errorf("warm, 4 instances at 50 PUT/s: %d of %d requests refused (%.2f); want at most 0.15", refused, requests, share)
 	}
 }

@@ -139,29 +139,28 @@ func SDKAdaptive() Strategy {
 // adaptive: the function's retry policy from pkg/retry (attempts, delays,
 // attempt timeout and retry budget at the function's defaults) without its
 // pacing, behind the same batch processor and conditional put.
-func Plain() Strategy {
-	return Strategy{Name: "plain backoff, no limiter", New: func(ctx context.Context, endpoint string, cfg uploader.Config) (HandlerFunc, error) {
+func Plain() Strategy { return paced("plain backoff, no limiter", nil) }
+
+// Previous is the function's retry policy paced by the limiter it shipped
+// before the share law (pkg/harness/prevlimiter), behind the same batch
+// processor and conditional put.
+func Previous() Strategy {
+	return paced("previous limiter", func() *retry.Pacers { return retry.NewPacers(prevlimiter.NewPacer, 0) })
+}
+
+// paced is the function's retry policy with the Pacers pacers makes (nil:
+// none), behind the same batch processor and conditional put.
+func paced(name string, pacers func() *retry.Pacers) Strategy {
+	return Strategy{Name: name, New: func(ctx context.Context, endpoint string, cfg uploader.Config) (HandlerFunc, error) {
 		client, err := uploader.NewS3Client(ctx, cfg, EndpointOpts(endpoint))
 		if err != nil {
 			return nil, err
 		}
 		pol := uploader.NewPolicy(cfg)
 		pol.Pacers = nil
-		return processor(cfg, client, pol), nil
-	}}
-}
-
-// Previous is the function's retry policy paced by the limiter it shipped
-// before the share law (pkg/harness/prevlimiter), behind the same batch
-// processor and conditional put.
-func Previous() Strategy {
-	return Strategy{Name: "previous limiter", New: func(ctx context.Context, endpoint string, cfg uploader.Config) (HandlerFunc, error) {
-		client, err := uploader.NewS3Client(ctx, cfg, EndpointOpts(endpoint))
-		if err != nil {
-			return nil, err
+		if pacers != nil {
+			pol.Pacers = pacers()
 		}
-		pol := uploader.NewPolicy(cfg)
-		pol.Pacers = retry.NewPacers(prevlimiter.NewPacer, 0)
 		return processor(cfg, client, pol), nil
 	}}
 }
