@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/s3uploader/s3uploader/pkg/batch"
+	"github.com/s3uploader/s3uploader/pkg/retry"
 )
 
 // Config is the function's configuration, read from its environment by
@@ -40,12 +41,12 @@ type Config struct {
 	LogLevel         string        // AWS_LAMBDA_LOG_LEVEL, set by Lambda
 }
 
-// Defaults.
+// Defaults. The retry settings are pkg/retry's own.
 const (
 	DefaultKeyPrefix        = "uploads/"
-	DefaultMaxAttempts      = 14
-	DefaultBaseDelay        = 25 * time.Millisecond
-	DefaultMaxDelay         = 5 * time.Second
+	DefaultMaxAttempts      = retry.DefaultMaxAttempts
+	DefaultBaseDelay        = retry.DefaultBaseDelay
+	DefaultMaxDelay         = retry.DefaultMaxDelay
 	DefaultRetryBudget      = 500
 	DefaultAttemptTimeout   = 5 * time.Second
 	DefaultConcurrency      = 8

@@ -169,7 +169,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	fmt.Fprintf(&b, "# Benchmarks\n\n")
 	fmt.Fprintf(&b, "Written by `%s` on %s, in %s.\n\n", r.Command, r.Date.UTC().Format("2006-01-02 15:04 MST"), r.Duration.Round(time.Second))
 	fmt.Fprintf(&b, "Machine: %s. Everything in-process on 127.0.0.1: gofakes3 behind a per-prefix token bucket answering S3's exact `503 SlowDown`. ", Machine())
-	b.WriteString("Each instance is one handler with its own S3 client, connections, retry budget and limiter, taking SQS batches from a shared queue until it is empty, each call under a 30 s deadline like the function's timeout. ")
+	b.WriteString("Each instance is one handler with its own S3 client, connections, retry budget and pacing laws, taking SQS batches from a shared queue until it is empty, each call under a 30 s deadline like the function's timeout. ")
 	b.WriteString("Figures are medians over the runs, [min–max] where runs differ.\n\n")
 	b.WriteString("Definitions: **stored** = objects found by listing the bucket afterwards; **gave up** = reported in `batchItemFailures` and not stored (SQS would redeliver them); **lost** = neither stored nor reported (must be 0); **requests** = every request the server saw; **waste** = (requests − stored) / stored; **efficiency** = (stored / allowed rate) / wall time; **p50/p99** = from the batch handed to the handler to the object stored.\n\n")
 	if len(r.Targets()) > 0 {

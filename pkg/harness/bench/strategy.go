@@ -24,7 +24,7 @@ import (
 type HandlerFunc func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error)
 
 // Strategy builds the handler of one instance. Every call builds a new one
-// with its own S3 client, connections, budget and limiter: instances share
+// with its own S3 client, connections, budget and pacing: instances share
 // nothing.
 type Strategy struct {
 	Name string

@@ -6,7 +6,7 @@ import (
 )
 
 // epoch is virtual time zero, as wall time for the code that takes a
-// time.Time (the retry package's Limiter and Call).
+// time.Time (the retry package's Pacers and Call).
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // loop is the event queue on the virtual clock. Events at the same instant

@@ -65,7 +65,7 @@ type FunctionConfig struct {
 	AttemptTimeout time.Duration
 	RetryBudget    int // RETRY_BUDGET; default 500
 	MaxAttempts    int // RETRY_MAX_ATTEMPTS; 0: the function's default
-	// Wake is how late a sleeping upload wakes (a limiter's wait, a
+	// Wake is how late a sleeping upload wakes (a pacer's wait, a
 	// backoff): the runtime's timers and scheduler; default p50 50µs, p99
 	// 500µs.
 	Wake Dist

@@ -6,7 +6,7 @@
 // take seconds of CPU.
 //
 // What runs for real is the retry code: every record's retries go through
-// pkg/retry (its Policy's Call, with the Budget, the per-prefix Limiters,
+// pkg/retry (its Policy's Call, with the Budget, the per-prefix Pacers,
 // FullJitter and the deadline rule) exactly as in the function, with the
 // clock and randomness handed in; the S3 prefix's token bucket is
 // s3sim.Partition, the one the in-process benchmark's throttle uses; and

@@ -19,7 +19,7 @@ import "time"
 //   - Instances: an invocation runs on an idle warm instance when there is
 //     one (the most recently used, so the fleet stays as small as the
 //     concurrency), else on a new one, which pays a cold start and starts
-//     with a fresh retry budget and limiters (the function builds them at
+//     with a fresh retry budget and pacing laws (the function builds them at
 //     init). Lambda bills the duration, rounded up to the millisecond, and
 //     the init phase (https://aws.amazon.com/lambda/pricing/).
 
