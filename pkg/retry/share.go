@@ -218,7 +218,7 @@ func (l *ShareLaw) endRound(now time.Time) {
 		}
 		st.Rate *= 1 + step
 		if l.without&DemandCap == 0 {
-			st.Rate = min(st.Rate, 2*float64(r.sent)/secs)
+			st.Rate = max(min(st.Rate, 2*float64(r.sent)/secs), minRate)
 		}
 		st.Climb++
 	}
