@@ -63,7 +63,7 @@ deploy: cdk
 # ---- tests -----------------------------------------------------------------
 test: lint test-go test-infra
 
-# Everything but the CDK app, with the race detector. infra/demo's end-to-end
+# Everything but the CDK app, with the race detector. the demo's (pkg/twin/cmd/demo) end-to-end
 # test needs the emulator and the CDK CLI (and moto_server, or it skips).
 test-go: rie cdk
 	$(GO) test -race $$($(GO) list ./... | grep -v '/infra$$')
@@ -88,11 +88,11 @@ chaos:
 	  -args -chaos.seeds=$(CHAOS_SEEDS) -chaos.messages=$(CHAOS_MESSAGES) -chaos.report=$(CURDIR)/.build/chaos-report.md
 	@cat .build/chaos-report.md
 
-# ---- local demo (infra/demo) -------------------------------------------------
+# ---- local demo (pkg/twin/cmd/demo) -------------------------------------------
 # moto + cdk bootstrap/deploy of this stack + the deployed bootstrap under the
 # Lambda Runtime Interface Emulator, fed by a local SQS event source, writing
 # to a throttled S3. Flags: make demo DEMO_ARGS="-n 1000 -rate 10 -keep"
-# (go run ./infra/demo -h lists them).
+# (go run ./pkg/twin/cmd/demo -h lists them).
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 RIE         := $(TOOLS_BIN)/aws-lambda-rie
 DEMO_ARGS  ?=
@@ -109,7 +109,7 @@ moto-check:
 # `go run` builds the demo.
 demo:
 	@start=$$(date +%s%N); $(MAKE) --no-print-directory moto-check cdk rie && \
-	  S3UPLOADER_DEMO_MAKE_START=$$start $(GO) run ./infra/demo $(DEMO_ARGS)
+	  S3UPLOADER_DEMO_MAKE_START=$$start $(GO) run ./pkg/twin/cmd/demo $(DEMO_ARGS)
 
 # ---- benchmark (pkg/harness/bench) ---------------------------------------------------
 # A matrix of pictures of S3 (token buckets met by 8, 16 and 64 instances, a

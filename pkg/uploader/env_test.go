@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/s3uploader/s3uploader/pkg/harness/s3sim"
+	"github.com/s3uploader/s3uploader/pkg/s3sim"
 )
 
 const testBucket = "uploads-test"

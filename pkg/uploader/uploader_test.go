@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/s3uploader/s3uploader/pkg/batch"
-	"github.com/s3uploader/s3uploader/pkg/harness/s3sim"
+	"github.com/s3uploader/s3uploader/pkg/s3sim"
 )
 
 func TestRecordToObject(t *testing.T) {

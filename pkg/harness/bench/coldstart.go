@@ -17,7 +17,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/s3uploader/s3uploader/pkg/harness/s3sim"
+	"github.com/s3uploader/s3uploader/pkg/s3sim"
 	"github.com/s3uploader/s3uploader/pkg/twin/rie"
 )
 

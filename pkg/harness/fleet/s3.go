@@ -5,7 +5,7 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/s3uploader/s3uploader/pkg/harness/s3sim"
+	"github.com/s3uploader/s3uploader/pkg/s3sim"
 	"github.com/s3uploader/s3uploader/pkg/retry"
 )
 

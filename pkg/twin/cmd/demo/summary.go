@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/s3uploader/s3uploader/pkg/twin/deployed"
+	"github.com/s3uploader/s3uploader/pkg/deployed"
 )
 
 // Summary is what a run found. Counts of messages are of distinct

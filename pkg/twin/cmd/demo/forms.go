@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/s3uploader/s3uploader/pkg/batch"
-	"github.com/s3uploader/s3uploader/pkg/twin/loadgen"
+	"github.com/s3uploader/s3uploader/pkg/loadgen"
 	"github.com/s3uploader/s3uploader/pkg/twin/moto"
 )
 

@@ -10,7 +10,7 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/s3uploader/s3uploader/pkg/harness/s3sim"
+	"github.com/s3uploader/s3uploader/pkg/s3sim"
 )
 
 // s3Front is the S3 endpoint the function sees: a throttle (and optional

@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/s3uploader/s3uploader/pkg/batch"
-	"github.com/s3uploader/s3uploader/pkg/twin/loadgen"
+	"github.com/s3uploader/s3uploader/pkg/loadgen"
 )
 
 // TestFormsAreWhatTheFunctionReads: each form the demo sends, opened by the

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/s3uploader/s3uploader/pkg/twin/loadgen"
+	"github.com/s3uploader/s3uploader/pkg/loadgen"
 	"github.com/s3uploader/s3uploader/pkg/twin/moto"
 )
 

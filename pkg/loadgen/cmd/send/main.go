@@ -2,9 +2,9 @@
 // SendMessageBatch, showing a progress bar. It works against a real
 // deployed stack and against the local one of `make demo -keep` alike:
 //
-//	go run ./infra/send -n 1000                          # queue from the stack S3Uploader
-//	go run ./infra/send -queue-url https://sqs... -n 50 -encoding base64
-//	AWS_ENDPOINT_URL=http://localhost:PORT go run ./infra/send -n 100   # moto
+//	go run ./pkg/loadgen/cmd/send -n 1000                          # queue from the stack S3Uploader
+//	go run ./pkg/loadgen/cmd/send -queue-url https://sqs... -n 50 -encoding base64
+//	AWS_ENDPOINT_URL=http://localhost:PORT go run ./pkg/loadgen/cmd/send -n 100   # moto
 //
 // Credentials and region come from the usual AWS sources (environment,
 // profile, SSO). Each message's body is the object content and its "key"
@@ -31,8 +31,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/schollz/progressbar/v3"
 
-	"github.com/s3uploader/s3uploader/pkg/twin/deployed"
-	"github.com/s3uploader/s3uploader/pkg/twin/loadgen"
+	"github.com/s3uploader/s3uploader/pkg/deployed"
+	"github.com/s3uploader/s3uploader/pkg/loadgen"
 )
 
 type options struct {

@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/s3uploader/s3uploader/pkg/twin/deployed"
+	"github.com/s3uploader/s3uploader/pkg/deployed"
 )
 
 // sample is what the local AWS and the S3 throttle said at one moment of

@@ -14,10 +14,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/s3uploader/s3uploader/pkg/twin/deployed"
+	"github.com/s3uploader/s3uploader/pkg/deployed"
 	"github.com/s3uploader/s3uploader/pkg/twin/emfmetrics"
 	"github.com/s3uploader/s3uploader/pkg/twin/esm"
-	"github.com/s3uploader/s3uploader/pkg/twin/loadgen"
+	"github.com/s3uploader/s3uploader/pkg/loadgen"
 )
 
 func (s *Summary) collect(ctx context.Context, c clients, st *deployed.Stack, msgs []loadgen.Message, ids []string,
