@@ -8,7 +8,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/s3uploader/s3uploader/pkg/batch"
+	"github.com/s3uploader/s3uploader/pkg/keys"
 	"github.com/s3uploader/s3uploader/pkg/uploader"
 )
 
@@ -38,7 +38,7 @@ func prefixesOf(cfg Config) int {
 	if cfg.PrefixCount > 0 {
 		return cfg.PrefixCount
 	}
-	tmpl, err := batch.NewKeyTemplate(cfg.KeyTemplate)
+	tmpl, err := keys.NewKeyTemplate(cfg.KeyTemplate)
 	if err != nil {
 		return 1 // ConfigFromContext has refused it already
 	}

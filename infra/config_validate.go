@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/s3uploader/s3uploader/pkg/batch"
+	"github.com/s3uploader/s3uploader/pkg/record"
 	"github.com/s3uploader/s3uploader/pkg/uploader"
 )
 
@@ -30,7 +30,7 @@ func (c Config) validate() []error {
 	if _, err := uploader.ParseKeyTemplate(c.KeyTemplate); err != nil {
 		bad("keyTemplate", c.KeyTemplate, "%v", err)
 	}
-	if _, err := batch.ParseEnvelope(c.Envelope); err != nil || c.Envelope != strings.ToLower(c.Envelope) || c.Envelope == "" {
+	if _, err := record.ParseEnvelope(c.Envelope); err != nil || c.Envelope != strings.ToLower(c.Envelope) || c.Envelope == "" {
 		bad("envelope", c.Envelope, "want none, sns or eventbridge")
 	}
 	switch {

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/s3uploader/s3uploader/pkg/record"
 )
 
 func TestInterleaveByScope(t *testing.T) {
@@ -16,7 +18,7 @@ func TestInterleaveByScope(t *testing.T) {
 		}
 		return recs
 	}
-	p := &Processor{Prefix: "uploads/"}
+	p := &Processor{Parser: record.Parser{Prefix: "uploads/"}}
 	tests := map[string]struct {
 		keys []string
 		want []int // record indexes in the order they are handed to workers
@@ -29,7 +31,8 @@ func TestInterleaveByScope(t *testing.T) {
 	for name, tc := range tests {
 		recs := keyed(tc.keys...)
 		var got []int
-		for _, g := range p.interleave(recs, groups(recs, false)) {
+		jobs := p.prepare(recs)
+		for _, g := range interleave(jobs, groups(jobs, false)) {
 			got = append(got, g...)
 		}
 		if !slices.Equal(got, tc.want) {
@@ -42,8 +45,13 @@ func TestInterleaveByScope(t *testing.T) {
 	recs[0].Attributes = map[string]string{"MessageGroupId": "g1"}
 	recs[1].Attributes = map[string]string{"MessageGroupId": "g1"}
 	recs[2].Attributes = map[string]string{"MessageGroupId": "g2"}
-	got := p.interleave(recs, groups(recs, true))
+	jobs := p.prepare(recs)
+	got := interleave(jobs, groups(jobs, true))
 	if want := [][]int{{0, 1}, {2}}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("FIFO interleave = %v; want %v", got, want)
 	}
+}
+
+func strAttr(v string) events.SQSMessageAttribute {
+	return events.SQSMessageAttribute{DataType: "String", StringValue: &v}
 }

@@ -42,10 +42,11 @@ type Policy struct {
 	// with the Pacer of the call's scope (see DoScoped).
 	Pacers *Pacers
 
-	// For testing: nil means time.Now, a context-aware sleep and math/rand/v2.
-	Now   func() time.Time
-	Sleep func(ctx context.Context, d time.Duration) error
-	Rand  func() float64
+	// Seams for this package's tests: nil means time.Now, a context-aware
+	// sleep and math/rand/v2.
+	nowFunc   func() time.Time
+	sleepFunc func(ctx context.Context, d time.Duration) error
+	randFunc  func() float64
 }
 
 // Retry describes a retry about to happen, for Notify.
@@ -161,22 +162,22 @@ func positiveOr[T int | time.Duration](v, def T) T {
 }
 
 func (p *Policy) now() time.Time {
-	if p.Now != nil {
-		return p.Now()
+	if p.nowFunc != nil {
+		return p.nowFunc()
 	}
 	return time.Now()
 }
 
 func (p *Policy) rand() float64 {
-	if p.Rand != nil {
-		return p.Rand()
+	if p.randFunc != nil {
+		return p.randFunc()
 	}
 	return rand.Float64()
 }
 
 func (p *Policy) sleep(ctx context.Context, d time.Duration) error {
-	if p.Sleep != nil {
-		return p.Sleep(ctx, d)
+	if p.sleepFunc != nil {
+		return p.sleepFunc(ctx, d)
 	}
 	if d <= 0 {
 		return context.Cause(ctx)

@@ -64,7 +64,7 @@ func TestFullJitter(t *testing.T) {
 func TestDoRetriesTransientWithBackoff(t *testing.T) {
 	clk := newFakeClock()
 	p := &Policy{MaxAttempts: 5, BaseDelay: 100 * time.Millisecond, MaxDelay: 250 * time.Millisecond,
-		Now: clk.Now, Sleep: clk.Sleep, Rand: func() float64 { return 0.5 }}
+		nowFunc: clk.Now, sleepFunc: clk.Sleep, randFunc: func() float64 { return 0.5 }}
 	calls := 0
 	var notified []Retry
 	n, err := p.Do(context.Background(), func(context.Context) error {
@@ -103,7 +103,7 @@ func TestDoStops(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			clk := newFakeClock()
-			p := &Policy{MaxAttempts: tc.max, Budget: tc.budget, Now: clk.Now, Sleep: clk.Sleep, Rand: func() float64 { return 0.1 }}
+			p := &Policy{MaxAttempts: tc.max, Budget: tc.budget, nowFunc: clk.Now, sleepFunc: clk.Sleep, randFunc: func() float64 { return 0.1 }}
 			calls := 0
 			n, err := p.Do(context.Background(), func(context.Context) error { calls++; return tc.err }, nil)
 			var re *Error
@@ -126,7 +126,7 @@ func TestDoNeverSleepsPastDeadline(t *testing.T) {
 	ctx, cancel := context.WithDeadline(context.Background(), start.Add(time.Second))
 	defer cancel()
 	p := &Policy{MaxAttempts: 100, BaseDelay: 100 * time.Millisecond, MaxDelay: 10 * time.Second,
-		Now: clk.Now, Sleep: clk.Sleep, Rand: func() float64 { return 0.9 }}
+		nowFunc: clk.Now, sleepFunc: clk.Sleep, randFunc: func() float64 { return 0.9 }}
 	calls := 0
 	_, err := p.Do(ctx, func(context.Context) error { calls++; return codeErr{retryable: true} }, nil)
 	var re *Error
@@ -163,7 +163,7 @@ func TestDoAttemptTimeoutIsRetried(t *testing.T) {
 
 func TestBudgetRefunds(t *testing.T) {
 	b := NewBudget(10)
-	p := &Policy{Budget: b, Sleep: func(context.Context, time.Duration) error { return nil }}
+	p := &Policy{Budget: b, sleepFunc: func(context.Context, time.Duration) error { return nil }}
 	calls := 0
 	if _, err := p.Do(context.Background(), func(context.Context) error {
 		calls++
@@ -212,7 +212,7 @@ func (p *fakePacer) Observe(a Answer) { p.answers = append(p.answers, a) }
 func TestDoWaitsForThePacer(t *testing.T) {
 	clk := newFakeClock()
 	pacer := &fakePacer{wait: 300 * time.Millisecond}
-	p := &Policy{Pacers: NewPacers(func() Pacer { return pacer }, 0), Now: clk.Now, Sleep: clk.Sleep, Rand: func() float64 { return 0 }}
+	p := &Policy{Pacers: NewPacers(func() Pacer { return pacer }, 0), nowFunc: clk.Now, sleepFunc: clk.Sleep, randFunc: func() float64 { return 0 }}
 	throttled := true
 	op := func(context.Context) error {
 		if throttled {

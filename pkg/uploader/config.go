@@ -9,7 +9,10 @@ import (
 	"time"
 
 	"github.com/s3uploader/s3uploader/pkg/batch"
+	"github.com/s3uploader/s3uploader/pkg/keys"
+	"github.com/s3uploader/s3uploader/pkg/record"
 	"github.com/s3uploader/s3uploader/pkg/retry"
+	"github.com/s3uploader/s3uploader/pkg/s3store"
 )
 
 // Config is the function's configuration, read from its environment by
@@ -18,11 +21,11 @@ type Config struct {
 	Bucket    string // BUCKET_NAME, required
 	KeyPrefix string // KEY_PREFIX, default "uploads/"
 	// KeyTemplate names each object under KeyPrefix (KEY_TEMPLATE); nil:
-	// batch.DefaultKeyTemplate, the key attribute or else the message ID.
-	KeyTemplate *batch.KeyTemplate
+	// keys.DefaultKeyTemplate, the key attribute or else the message ID.
+	KeyTemplate *keys.KeyTemplate
 	// Envelope is what every body arrives in (ENVELOPE: none, sns or
-	// eventbridge); the zero value is batch.EnvelopeNone.
-	Envelope batch.Envelope
+	// eventbridge); the zero value is record.EnvelopeNone.
+	Envelope record.Envelope
 	// PointerBuckets are the buckets an Extended Client Library pointer
 	// may name (POINTER_BUCKETS, comma-separated); empty, pointers are
 	// plain bodies.
@@ -41,7 +44,8 @@ type Config struct {
 	LogLevel         string        // AWS_LAMBDA_LOG_LEVEL, set by Lambda
 }
 
-// Defaults. The retry settings are pkg/retry's own.
+// Defaults. The retry settings are pkg/retry's own, the concurrency and
+// the margin pkg/batch's.
 const (
 	DefaultKeyPrefix        = "uploads/"
 	DefaultMaxAttempts      = retry.DefaultMaxAttempts
@@ -49,8 +53,8 @@ const (
 	DefaultMaxDelay         = retry.DefaultMaxDelay
 	DefaultRetryBudget      = 500
 	DefaultAttemptTimeout   = 5 * time.Second
-	DefaultConcurrency      = 8
-	DefaultDeadlineMargin   = 2 * time.Second
+	DefaultConcurrency      = batch.DefaultConcurrency
+	DefaultDeadlineMargin   = batch.DefaultMargin
 	DefaultMetricsNamespace = "S3Uploader"
 )
 
@@ -80,7 +84,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		c.KeyTemplate = t
 	}
 	if v, ok := lookup(getenv, "ENVELOPE"); ok {
-		e, err := batch.ParseEnvelope(v)
+		e, err := record.ParseEnvelope(v)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("ENVELOPE=%w", err))
 		}
@@ -127,9 +131,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if len(c.KeyPrefix) > 512 {
 		errs = append(errs, fmt.Errorf("KEY_PREFIX is %d bytes: at most 512", len(c.KeyPrefix)))
 	}
-	if n := c.KeyTemplate.FixedLen(); c.KeyTemplate != nil && len(c.KeyPrefix)+n > batch.MaxKeyLen {
+	if n := c.KeyTemplate.FixedLen(); c.KeyTemplate != nil && len(c.KeyPrefix)+n > s3store.MaxKeyLen {
 		errs = append(errs, fmt.Errorf("KEY_TEMPLATE=%q: its %d bytes of fixed text after KEY_PREFIX's %d are over S3's key limit of %d",
-			c.KeyTemplate, n, len(c.KeyPrefix), batch.MaxKeyLen))
+			c.KeyTemplate, n, len(c.KeyPrefix), s3store.MaxKeyLen))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return c, fmt.Errorf("configuration: %w", err)
@@ -140,8 +144,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 // ParseKeyTemplate reads a KEY_TEMPLATE value; its error names the variable
 // and the problem, as the function's init reports it. The CDK app checks
 // the keyTemplate setting with it, so the synth fails with the same words.
-func ParseKeyTemplate(v string) (*batch.KeyTemplate, error) {
-	t, err := batch.NewKeyTemplate(v)
+func ParseKeyTemplate(v string) (*keys.KeyTemplate, error) {
+	t, err := keys.NewKeyTemplate(v)
 	if err != nil {
 		return nil, fmt.Errorf("KEY_TEMPLATE=%q: %w", v, err)
 	}
@@ -158,7 +162,7 @@ func ParsePointerBuckets(v string) ([]string, error) {
 		if name == "" {
 			continue
 		}
-		if !batch.ValidBucketName(name) {
+		if !s3store.ValidBucketName(name) {
 			return nil, fmt.Errorf("POINTER_BUCKETS=%q: %q is not a bucket name (3 to 63 lower-case letters, digits, '.' and '-')", v, name)
 		}
 		if !slices.Contains(out, name) {

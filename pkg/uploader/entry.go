@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 
@@ -56,12 +55,4 @@ func (h *Handler) reject(ctx context.Context, reason string, size int, err error
 		slog.Int("bytes", size),
 		slog.String("error", err.Error()))
 	return err
-}
-
-// reasonOf names an error of the whole event for the "batch done" line.
-func reasonOf(err error) string {
-	if errors.Is(err, batch.ErrNotSQS) {
-		return "NotSQSEvent"
-	}
-	return "BatchError"
 }

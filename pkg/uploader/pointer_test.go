@@ -15,16 +15,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/s3uploader/s3uploader/pkg/batch"
+	"github.com/s3uploader/s3uploader/pkg/record"
 	"github.com/s3uploader/s3uploader/pkg/s3sim"
 )
 
 // pointerMsg builds the SQS message the Extended Client Library sends for a
 // payload it left at s3://bucket/key.
 func pointerMsg(id, bucket, key string, size int, attrs ...string) events.SQSMessage {
-	body, _ := json.Marshal([]any{batch.PointerClass, map[string]string{"s3BucketName": bucket, "s3Key": key}})
+	body, _ := json.Marshal([]any{record.PointerClass, map[string]string{"s3BucketName": bucket, "s3Key": key}})
 	m := msg(id, string(body), attrs...)
-	m.MessageAttributes[batch.AttrExtendedPayloadSize] = events.SQSMessageAttribute{DataType: "Number", StringValue: aws.String(strconv.Itoa(size))}
+	m.MessageAttributes[record.AttrExtendedPayloadSize] = events.SQSMessageAttribute{DataType: "Number", StringValue: aws.String(strconv.Itoa(size))}
 	return m
 }
 
@@ -93,8 +93,8 @@ func TestPointerCopy(t *testing.T) {
 		"inside an SNS notification": {
 			env: map[string]string{"ENVELOPE": "sns"},
 			records: []events.SQSMessage{msg("m1", snsNotificationAttrs("sns-1",
-				`["`+batch.PointerClass+`",{"s3BucketName":"`+pointerBucket+`","s3Key":"large/p1"}]`,
-				map[string]any{batch.AttrExtendedPayloadSize: map[string]string{"Type": "Number", "Value": strconv.Itoa(len(big))}}))},
+				`["`+record.PointerClass+`",{"s3BucketName":"`+pointerBucket+`","s3Key":"large/p1"}]`,
+				map[string]any{record.AttrExtendedPayloadSize: map[string]string{"Type": "Number", "Value": strconv.Itoa(len(big))}}))},
 			wantStore: map[string][]byte{"uploads/sns-1": big},
 		},
 	}

@@ -6,6 +6,7 @@
 package uploader
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ import (
 	"github.com/s3uploader/s3uploader/pkg/batch"
 	"github.com/s3uploader/s3uploader/pkg/emf"
 	"github.com/s3uploader/s3uploader/pkg/lambdalog"
+	"github.com/s3uploader/s3uploader/pkg/record"
 	"github.com/s3uploader/s3uploader/pkg/retry"
 	"github.com/s3uploader/s3uploader/pkg/s3store"
 )
@@ -61,8 +63,7 @@ type Handler struct {
 	proc   *batch.Processor
 	out    io.Writer
 	logger *slog.Logger
-	// Now is the clock for metric timestamps; nil means time.Now.
-	Now func() time.Time
+	now    func() time.Time // the clock of durations and metric timestamps
 }
 
 // New returns a Handler writing to cfg.Bucket through client, with logs and
@@ -79,19 +80,22 @@ func New(cfg Config, client s3store.API, out io.Writer) *Handler {
 	return &Handler{
 		cfg: cfg,
 		proc: &batch.Processor{
-			Store:          store,
-			Copier:         store,
-			Policy:         policy,
-			Prefix:         cfg.KeyPrefix,
-			KeyTemplate:    cfg.KeyTemplate,
-			Envelope:       cfg.Envelope,
-			PointerBuckets: cfg.PointerBuckets,
-			Concurrency:    cfg.Concurrency,
-			Margin:         cfg.DeadlineMargin,
-			Logger:         logger,
+			Store:  store,
+			Copier: store,
+			Parser: record.Parser{
+				Prefix:         cfg.KeyPrefix,
+				KeyTemplate:    cfg.KeyTemplate,
+				Envelope:       cfg.Envelope,
+				PointerBuckets: cfg.PointerBuckets,
+			},
+			Policy:      policy,
+			Concurrency: cfg.Concurrency,
+			Margin:      cfg.DeadlineMargin,
+			Logger:      logger,
 		},
 		out:    out,
 		logger: logger,
+		now:    time.Now,
 	}
 }
 
@@ -105,7 +109,7 @@ func NewPolicy(cfg Config) *retry.Policy {
 		BaseDelay:      cfg.BaseDelay,
 		MaxDelay:       cfg.MaxDelay,
 		AttemptTimeout: cfg.AttemptTimeout,
-		Budget:         retry.NewBudget(orDefault(cfg.RetryBudget, DefaultRetryBudget)),
+		Budget:         retry.NewBudget(cmp.Or(cfg.RetryBudget, DefaultRetryBudget)),
 		Pacers:         retry.NewPacers(retry.NewShareLaw, 0),
 	}
 }
@@ -129,7 +133,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 		slog.Int64("durationMs", h.now().Sub(start).Milliseconds()),
 	}
 	if err != nil {
-		attrs = append(attrs, slog.String("reason", reasonOf(err)), slog.String("error", err.Error()))
+		attrs = append(attrs, slog.String("reason", batch.EventReason(err)), slog.String("error", err.Error()))
 	}
 	h.logger.LogAttrs(ctx, level, "batch done", attrs...)
 	if werr := h.metrics(sum).Write(h.out); werr != nil {
@@ -144,7 +148,7 @@ func (h *Handler) metrics(sum batch.Summary) emf.Document {
 		dims["FunctionName"] = h.cfg.FunctionName
 	}
 	return emf.Document{
-		Namespace:  orDefault(h.cfg.MetricsNamespace, DefaultMetricsNamespace),
+		Namespace:  cmp.Or(h.cfg.MetricsNamespace, DefaultMetricsNamespace),
 		Dimensions: dims,
 		Time:       h.now(),
 		Metrics: []emf.Metric{
@@ -156,19 +160,4 @@ func (h *Handler) metrics(sum batch.Summary) emf.Document {
 			{Name: "Throttles", Unit: "Count", Value: float64(sum.Throttles)},
 		},
 	}
-}
-
-func (h *Handler) now() time.Time {
-	if h.Now != nil {
-		return h.Now()
-	}
-	return time.Now()
-}
-
-func orDefault[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/s3uploader/s3uploader/pkg/batch"
+	"github.com/s3uploader/s3uploader/pkg/keys"
 	"github.com/s3uploader/s3uploader/pkg/uploader"
 )
 
@@ -103,9 +103,9 @@ func (s Scenario) Ideal() time.Duration {
 // ShardInFunction, under the prefix the function's template renders.
 func (s Scenario) Messages(keyPrefix string) ([]events.SQSMessage, []string) {
 	s = s.withDefaults()
-	var tmpl *batch.KeyTemplate
+	var tmpl *keys.KeyTemplate
 	if t := s.KeyTemplate(); t != "" {
-		tmpl, _ = batch.NewKeyTemplate(t) // a bad one leaves keys "": lost, and seen
+		tmpl, _ = keys.NewKeyTemplate(t) // a bad one leaves keys "": lost, and seen
 	}
 	body := strings.Repeat("x", s.Size)
 	msgs := make([]events.SQSMessage, s.Objects)

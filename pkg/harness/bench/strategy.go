@@ -15,6 +15,7 @@ import (
 
 	"github.com/s3uploader/s3uploader/pkg/batch"
 	"github.com/s3uploader/s3uploader/pkg/harness/prevlimiter"
+	"github.com/s3uploader/s3uploader/pkg/record"
 	"github.com/s3uploader/s3uploader/pkg/retry"
 	"github.com/s3uploader/s3uploader/pkg/s3store"
 	"github.com/s3uploader/s3uploader/pkg/uploader"
@@ -98,8 +99,7 @@ func processor(cfg uploader.Config, client *s3.Client, policy *retry.Policy) Han
 	p := &batch.Processor{
 		Store:       s3store.New(client, cfg.Bucket),
 		Policy:      policy,
-		Prefix:      cfg.KeyPrefix,
-		KeyTemplate: cfg.KeyTemplate,
+		Parser:      record.Parser{Prefix: cfg.KeyPrefix, KeyTemplate: cfg.KeyTemplate},
 		Concurrency: cfg.Concurrency,
 		Margin:      cfg.DeadlineMargin,
 		Logger:      slog.New(slog.DiscardHandler),

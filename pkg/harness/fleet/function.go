@@ -38,41 +38,15 @@ type invocation struct {
 	then     func()
 }
 
-func (w *world) handle(inst *instance, batch []*message, init time.Duration, then func()) {
+func (w *world) handle(inst *instance, msgs []*message, init time.Duration, then func()) {
 	w.running++
 	w.invocations++
-	iv := &invocation{w: w, inst: inst, order: interleave(batch), start: w.l.now, init: init, then: then,
+	iv := &invocation{w: w, inst: inst, order: batch.RoundRobin(msgs, func(m *message) int { return m.prefix }), start: w.l.now, init: init, then: then,
 		deadline: w.l.now + w.cfg.Function.Timeout - w.cfg.Function.Margin}
-	for range min(w.cfg.Function.Concurrency, len(batch)) {
+	for range min(w.cfg.Function.Concurrency, len(msgs)) {
 		iv.active++
 		iv.work()
 	}
-}
-
-// interleave orders a batch round-robin by prefix, keeping the order within
-// each prefix, as the processor does.
-func interleave(batch []*message) []*message {
-	var order []int
-	by := make(map[int][]*message)
-	for _, m := range batch {
-		if _, ok := by[m.prefix]; !ok {
-			order = append(order, m.prefix)
-		}
-		by[m.prefix] = append(by[m.prefix], m)
-	}
-	if len(order) < 2 {
-		return batch
-	}
-	out := make([]*message, 0, len(batch))
-	for len(out) < len(batch) {
-		for _, p := range order {
-			if q := by[p]; len(q) > 0 {
-				out = append(out, q[0])
-				by[p] = q[1:]
-			}
-		}
-	}
-	return out
 }
 
 // work is one upload slot taking the next record, or ending.

@@ -11,8 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/s3uploader/s3uploader/pkg/batch"
 	"github.com/s3uploader/s3uploader/pkg/loadgen"
+	"github.com/s3uploader/s3uploader/pkg/record"
 	"github.com/s3uploader/s3uploader/pkg/twin/moto"
 )
 
@@ -28,11 +28,11 @@ const sqsMaxBody = 1 << 20
 // checkForms refuses combinations the forms cannot make, before anything
 // starts, and sets the context the function needs for them.
 func checkForms(cfg *Config) error {
-	env, err := batch.ParseEnvelope(cfg.Envelope)
+	env, err := record.ParseEnvelope(cfg.Envelope)
 	if err != nil || (cfg.Envelope != "" && cfg.Envelope != env.String()) {
 		return fmt.Errorf("-envelope %q: want none, sns or eventbridge", cfg.Envelope)
 	}
-	if cfg.Pointer && env == batch.EnvelopeEventBridge {
+	if cfg.Pointer && env == record.EnvelopeEventBridge {
 		return fmt.Errorf("-pointer with -envelope eventbridge: an EventBridge event carries no message attributes, so no Extended Client Library pointer")
 	}
 	if cfg.Pointer && cfg.Size <= sqsMaxBody {
@@ -41,7 +41,7 @@ func checkForms(cfg *Config) error {
 	if cfg.Ctx == nil {
 		cfg.Ctx = contextFlags{}
 	}
-	if env != batch.EnvelopeNone {
+	if env != record.EnvelopeNone {
 		cfg.Ctx["envelope"] = env.String()
 	}
 	if cfg.Pointer {
@@ -85,9 +85,9 @@ func shape(ctx context.Context, c clients, cfg Config, run string, msgs []loadge
 				Body: bytes.NewReader(m.Payload)}); err != nil {
 				return nil, fmt.Errorf("leave payload %d in s3://%s: %w", i, pointerBucket, err)
 			}
-			body, _ := json.Marshal([]any{batch.PointerClass, map[string]string{"s3BucketName": pointerBucket, "s3Key": key}})
+			body, _ := json.Marshal([]any{record.PointerClass, map[string]string{"s3BucketName": pointerBucket, "s3Key": key}})
 			m.Body, m.Base64 = string(body), false
-			m.Numbers = map[string]string{batch.AttrExtendedPayloadSize: strconv.Itoa(len(m.Payload))}
+			m.Numbers = map[string]string{record.AttrExtendedPayloadSize: strconv.Itoa(len(m.Payload))}
 		}
 		switch cfg.Envelope {
 		case "sns":
@@ -108,10 +108,10 @@ func shape(ctx context.Context, c clients, cfg Config, run string, msgs []loadge
 // delivery: the body in Message, the attributes in MessageAttributes.
 func snsNotification(id string, m loadgen.Message) string {
 	attrs := map[string]any{
-		batch.AttrKey: map[string]string{"Type": "String", "Value": m.Key},
+		record.AttrKey: map[string]string{"Type": "String", "Value": m.Key},
 	}
 	if m.Base64 {
-		attrs[batch.AttrContentEncoding] = map[string]string{"Type": "String", "Value": "base64"}
+		attrs[record.AttrContentEncoding] = map[string]string{"Type": "String", "Value": "base64"}
 	}
 	for k, v := range m.Numbers {
 		attrs[k] = map[string]string{"Type": "Number", "Value": v}

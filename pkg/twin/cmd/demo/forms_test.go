@@ -8,8 +8,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"github.com/s3uploader/s3uploader/pkg/batch"
 	"github.com/s3uploader/s3uploader/pkg/loadgen"
+	"github.com/s3uploader/s3uploader/pkg/record"
 )
 
 // TestFormsAreWhatTheFunctionReads: each form the demo sends, opened by the
@@ -19,32 +19,32 @@ import (
 func TestFormsAreWhatTheFunctionReads(t *testing.T) {
 	text := loadgen.Message{Key: "demo/r/1.txt", Payload: []byte("message 1\nabc"), Body: "message 1\nabc"}
 	b64 := loadgen.Message{Key: "demo/r/2.bin", Payload: []byte{0, 0xff}, Body: "AP8=", Base64: true}
-	ptr := `["` + batch.PointerClass + `",{"s3BucketName":"` + pointerBucket + `","s3Key":"payloads/r/3"}]`
+	ptr := `["` + record.PointerClass + `",{"s3BucketName":"` + pointerBucket + `","s3Key":"payloads/r/3"}]`
 	pointed := loadgen.Message{Key: "demo/r/3.bin", Payload: []byte("big"), Body: ptr,
-		Numbers: map[string]string{batch.AttrExtendedPayloadSize: "2000000"}}
+		Numbers: map[string]string{record.AttrExtendedPayloadSize: "2000000"}}
 	tests := map[string]struct {
-		envelope batch.Envelope
+		envelope record.Envelope
 		m        loadgen.Message
 		body     string
 		wantBody string
 		pointer  bool
 	}{
-		"sns text":    {envelope: batch.EnvelopeSNS, m: text, body: snsNotification("r-1", text), wantBody: "message 1\nabc"},
-		"sns base64":  {envelope: batch.EnvelopeSNS, m: b64, body: snsNotification("r-2", b64), wantBody: "\x00\xff"},
-		"sns pointer": {envelope: batch.EnvelopeSNS, m: pointed, body: snsNotification("r-3", pointed), pointer: true},
-		"eventbridge": {envelope: batch.EnvelopeEventBridge, m: text, body: eventBridgeEvent("r-1", text)},
+		"sns text":    {envelope: record.EnvelopeSNS, m: text, body: snsNotification("r-1", text), wantBody: "message 1\nabc"},
+		"sns base64":  {envelope: record.EnvelopeSNS, m: b64, body: snsNotification("r-2", b64), wantBody: "\x00\xff"},
+		"sns pointer": {envelope: record.EnvelopeSNS, m: pointed, body: snsNotification("r-3", pointed), pointer: true},
+		"eventbridge": {envelope: record.EnvelopeEventBridge, m: text, body: eventBridgeEvent("r-1", text)},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			rec := events.SQSMessage{MessageId: "sqs-1", Body: tc.body, Attributes: map[string]string{},
 				MessageAttributes: map[string]events.SQSMessageAttribute{"key": {DataType: "String", StringValue: aws.String(tc.m.Key)}}}
-			p := batch.Parser{Prefix: "uploads/", Envelope: tc.envelope, PointerBuckets: []string{pointerBucket}}
+			p := record.Parser{Prefix: "uploads/", Envelope: tc.envelope, PointerBuckets: []string{pointerBucket}}
 			it, err := p.Parse(rec)
 			if err != nil {
 				t.Fatalf("Parse = %v", err)
 			}
 			want := tc.wantBody
-			if tc.envelope == batch.EnvelopeEventBridge {
+			if tc.envelope == record.EnvelopeEventBridge {
 				want = tc.body // stored as received
 				var ev map[string]any
 				if json.Unmarshal([]byte(tc.body), &ev) != nil || !strings.Contains(tc.body, `"detail":{`) {

@@ -8,7 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/s3uploader/s3uploader/pkg/batch"
+	"github.com/s3uploader/s3uploader/pkg/keys"
+	"github.com/s3uploader/s3uploader/pkg/record"
 	"github.com/s3uploader/s3uploader/pkg/uploader"
 )
 
@@ -36,8 +37,8 @@ func checkTemplate(cfg Config) error {
 // KEY_TEMPLATE and ENVELOPE, the key each delivered record names: the
 // objects the byte-for-byte check reads. A message the function never got,
 // or whose record does not render, has no expected key ("").
-func expectedKeys(env map[string]string, ids []string, delivered func(id string) (events.SQSMessage, bool)) ([]string, *batch.KeyTemplate, error) {
-	var tmpl *batch.KeyTemplate
+func expectedKeys(env map[string]string, ids []string, delivered func(id string) (events.SQSMessage, bool)) ([]string, *keys.KeyTemplate, error) {
+	var tmpl *keys.KeyTemplate
 	if v := env["KEY_TEMPLATE"]; v != "" {
 		var err error
 		if tmpl, err = uploader.ParseKeyTemplate(v); err != nil {
@@ -48,18 +49,21 @@ func expectedKeys(env map[string]string, ids []string, delivered func(id string)
 	if prefix == "" {
 		prefix = uploader.DefaultKeyPrefix
 	}
-	envelope, err := batch.ParseEnvelope(env["ENVELOPE"])
+	envelope, err := record.ParseEnvelope(env["ENVELOPE"])
 	if err != nil {
 		return nil, nil, fmt.Errorf("the deployed function's ENVELOPE=%w", err)
 	}
-	parser := batch.Parser{Prefix: prefix, KeyTemplate: tmpl, Envelope: envelope}
 	keys := make([]string, len(ids))
 	for i, id := range ids {
 		rec, ok := delivered(id)
 		if id == "" || !ok {
 			continue
 		}
-		if k, err := parser.Key(rec); err == nil {
+		m, err := envelope.Open(rec)
+		if err != nil {
+			continue
+		}
+		if k, err := tmpl.Render(m.Fields(), prefix); err == nil {
 			keys[i] = k
 		}
 	}

@@ -1,4 +1,4 @@
-package batch
+package keys
 
 import (
 	"strconv"
@@ -23,7 +23,7 @@ const (
 //
 // Placeholders:
 //
-//	{key}          the key attribute, checked as ValidateKey does; the message ID when there is none
+//	{key}          the key attribute, checked as Validate does; the message ID when there is none
 //	{messageId}    the message ID (with an envelope: the SNS MessageId or the event id)
 //	{sent:LAYOUT}  the message's SentTimestamp (with an envelope: the notification's Timestamp or
 //	               the event's time) in UTC, formatted by time.Format: LAYOUT is

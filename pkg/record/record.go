@@ -1,24 +1,21 @@
-package batch
+package record
 
 import (
 	"encoding/base64"
 	"fmt"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/s3uploader/s3uploader/pkg/keys"
 )
 
 // Message attributes the function reads.
 const (
-	AttrKey             = "key"
+	AttrKey             = keys.AttrKey
 	AttrContentType     = "content-type"
 	AttrContentEncoding = "content-encoding"
 )
-
-// MaxKeyLen is S3's limit on the length of a key, prefix included, in bytes.
-const MaxKeyLen = 1024
 
 // Item is a record ready to store.
 type Item struct {
@@ -47,24 +44,28 @@ func inputErr(reason, format string, args ...any) *InputError {
 	return &InputError{Reason: reason, Detail: fmt.Sprintf(format, args...)}
 }
 
+// keysErr carries a key's *keys.Error over as an *InputError.
+func keysErr(err error) error {
+	if ke, ok := err.(*keys.Error); ok {
+		return &InputError{Reason: ke.Reason, Detail: ke.Detail}
+	}
+	return err
+}
+
 // Parse turns an SQS record into an Item under prefix, named by
-// DefaultKeyTemplate, or returns an *InputError naming what is wrong with it.
+// keys.DefaultKeyTemplate, or returns an *InputError naming what is wrong
+// with it.
 func Parse(rec events.SQSMessage, prefix string) (Item, error) {
 	return Parser{Prefix: prefix}.Parse(rec)
 }
 
-// ParseWith is Parse with the key named by tmpl (nil: DefaultKeyTemplate).
-func ParseWith(rec events.SQSMessage, prefix string, tmpl *KeyTemplate) (Item, error) {
-	return Parser{Prefix: prefix, KeyTemplate: tmpl}.Parse(rec)
-}
-
 // Parser turns SQS records into Items. Its zero value parses bodies without
-// an envelope, names them by DefaultKeyTemplate without a prefix and treats
+// an envelope, names them by keys.DefaultKeyTemplate without a prefix and treats
 // pointers as plain bodies. A Parser is safe for concurrent use.
 type Parser struct {
-	Prefix      string       // prepended to every key
-	KeyTemplate *KeyTemplate // nil: DefaultKeyTemplate
-	Envelope    Envelope     // what every body arrives in
+	Prefix      string            // prepended to every key
+	KeyTemplate *keys.KeyTemplate // nil: keys.DefaultKeyTemplate
+	Envelope    Envelope          // what every body arrives in
 	// PointerBuckets are the buckets an Extended Client Library pointer
 	// may name; empty, pointers are plain bodies, stored as they came.
 	PointerBuckets []string
@@ -88,9 +89,9 @@ func (p Parser) Parse(rec events.SQSMessage) (Item, error) {
 	if err != nil {
 		return it, err
 	}
-	key, err := p.KeyTemplate.MessageKey(m, p.Prefix)
+	key, err := p.KeyTemplate.Render(m.Fields(), p.Prefix)
 	if err != nil {
-		return it, err
+		return it, keysErr(err)
 	}
 	it.Key = key
 	if m.Envelope == EnvelopeEventBridge {
@@ -143,50 +144,9 @@ func (p Parser) Parse(rec events.SQSMessage) (Item, error) {
 	return it, nil
 }
 
-// Key returns the key rec would be stored under, or an *InputError; it
-// opens the envelope but decodes no payload.
-func (p Parser) Key(rec events.SQSMessage) (string, error) {
-	m, err := p.Envelope.Open(rec)
-	if err != nil {
-		return "", err
-	}
-	return p.KeyTemplate.MessageKey(m, p.Prefix)
-}
-
 func stringAttr(name string, a events.SQSMessageAttribute) (string, error) {
-	if a.StringValue == nil || (a.DataType != "" && !strings.HasPrefix(a.DataType, "String")) {
-		return "", inputErr("InvalidAttribute", "message attribute %q must be a String, not %q", name, truncate(a.DataType, 64))
-	}
-	return *a.StringValue, nil
+	v, err := keys.StringAttribute(name, a)
+	return v, keysErr(err)
 }
 
-// ValidateKey checks a key attribute: valid UTF-8, not empty, no leading '/',
-// no control characters, no "." or ".." segment, and prefix+key within
-// MaxKeyLen bytes. A valid key never names an object outside prefix.
-func ValidateKey(prefix, key string) error {
-	switch {
-	case key == "":
-		return inputErr("InvalidKey", "key attribute is empty")
-	case !utf8.ValidString(key):
-		return inputErr("InvalidKey", "key is not valid UTF-8")
-	case strings.HasPrefix(key, "/"):
-		return inputErr("InvalidKey", "key starts with '/'")
-	case strings.IndexFunc(key, unicode.IsControl) >= 0:
-		return inputErr("InvalidKey", "key contains a control character")
-	case len(prefix)+len(key) > MaxKeyLen:
-		return inputErr("InvalidKey", "key is %d bytes with its prefix, over S3's limit of %d", len(prefix)+len(key), MaxKeyLen)
-	}
-	for seg := range strings.SplitSeq(key, "/") {
-		if seg == ".." || seg == "." {
-			return inputErr("InvalidKey", "key has a %q segment", seg)
-		}
-	}
-	return nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}
+func truncate(s string, n int) string { return keys.Truncate(s, n) }

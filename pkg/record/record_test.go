@@ -1,4 +1,4 @@
-package batch
+package record
 
 import (
 	"encoding/base64"
@@ -9,6 +9,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/s3uploader/s3uploader/pkg/keys"
+	"github.com/s3uploader/s3uploader/pkg/s3store"
 )
 
 func strAttr(v string) events.SQSMessageAttribute {
@@ -115,7 +118,7 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		if !strings.HasPrefix(it.Key, prefix) || len(it.Key) > MaxKeyLen || !utf8.ValidString(it.Key) {
+		if !strings.HasPrefix(it.Key, prefix) || len(it.Key) > s3store.MaxKeyLen || !utf8.ValidString(it.Key) {
 			t.Fatalf("accepted key %q escapes the prefix, is too long or not UTF-8", it.Key)
 		}
 		rest := strings.TrimPrefix(it.Key, prefix)
@@ -131,4 +134,12 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("text body changed: %q → %q", body, it.Body)
 		}
 	})
+}
+
+func mustTemplate(s string) *keys.KeyTemplate {
+	t, err := keys.NewKeyTemplate(s)
+	if err != nil {
+		panic(err)
+	}
+	return t
 }

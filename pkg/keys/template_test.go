@@ -1,4 +1,4 @@
-package batch
+package keys
 
 import (
 	"errors"
@@ -8,6 +8,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 )
+
+func strAttr(v string) events.SQSMessageAttribute {
+	return events.SQSMessageAttribute{DataType: "String", StringValue: &v}
+}
 
 // sentMs is 2026-12-02T03:04:05.678Z, a SentTimestamp as SQS writes it.
 const sentMs = "1796180645678"
@@ -71,7 +75,7 @@ func TestKeyTemplateKey(t *testing.T) {
 			}
 			got, err := tmpl.Key(templateRecord(tc.attrs, tc.sys), "uploads/")
 			if tc.wantReason != "" {
-				var ie *InputError
+				var ie *Error
 				if !errors.As(err, &ie) || ie.Reason != tc.wantReason {
 					t.Fatalf("Key(%q, %v) = %q, %v; want reason %s", tc.tmpl, tc.attrs, got, err, tc.wantReason)
 				}

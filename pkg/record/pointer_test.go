@@ -1,4 +1,4 @@
-package batch
+package record
 
 import (
 	"encoding/json"
@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/s3uploader/s3uploader/pkg/s3store"
 )
 
 func pointerBody(bucket, key string) string {
@@ -53,7 +55,7 @@ func TestParsePointer(t *testing.T) {
 		"field names exact":  {body: `["` + PointerClass + `",{"S3BucketName":"payloads-test","S3Key":"k"}]`, attrs: map[string]events.SQSMessageAttribute{AttrExtendedPayloadSize: numAttr("1")}, wantReason: "InvalidPointer"},
 		"bad bucket name":    {body: pointerBody("Payloads_Test", "k"), attrs: map[string]events.SQSMessageAttribute{AttrExtendedPayloadSize: numAttr("1")}, wantReason: "InvalidPointer"},
 		"control char key":   {body: pointerBody("payloads-test", "a\nb"), attrs: map[string]events.SQSMessageAttribute{AttrExtendedPayloadSize: numAttr("1")}, wantReason: "InvalidPointer"},
-		"key too long":       {body: pointerBody("payloads-test", strings.Repeat("k", MaxKeyLen+1)), attrs: map[string]events.SQSMessageAttribute{AttrExtendedPayloadSize: numAttr("1")}, wantReason: "InvalidPointer"},
+		"key too long":       {body: pointerBody("payloads-test", strings.Repeat("k", s3store.MaxKeyLen+1)), attrs: map[string]events.SQSMessageAttribute{AttrExtendedPayloadSize: numAttr("1")}, wantReason: "InvalidPointer"},
 		"negative size":      {body: good, attrs: map[string]events.SQSMessageAttribute{AttrExtendedPayloadSize: numAttr("-1")}, wantReason: "InvalidPointer"},
 		"size not a number":  {body: good, attrs: map[string]events.SQSMessageAttribute{AttrExtendedPayloadSize: numAttr("1e6")}, wantReason: "InvalidPointer"},
 		"binary size":        {body: good, attrs: map[string]events.SQSMessageAttribute{AttrExtendedPayloadSize: {DataType: "Binary", BinaryValue: []byte("1")}}, wantReason: "InvalidPointer"},

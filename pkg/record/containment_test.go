@@ -1,4 +1,4 @@
-package batch
+package record
 
 import (
 	"path"
@@ -8,6 +8,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/s3uploader/s3uploader/pkg/keys"
+	"github.com/s3uploader/s3uploader/pkg/s3store"
 )
 
 // FuzzKeyContainment checks, for any KEY_PREFIX, any KEY_TEMPLATE that
@@ -29,10 +32,10 @@ func FuzzKeyContainment(f *testing.F) {
 	f.Add("uploads/", "{sent:2006/01/02}/{key}", "../x", "t", "g", int64(-1))
 	f.Fuzz(func(t *testing.T, prefix, tmplText, key, attr, group string, sent int64) {
 		if !strings.HasSuffix(prefix, "/") || strings.HasPrefix(prefix, "/") || !utf8.ValidString(prefix) ||
-			strings.Contains(prefix, "//") || ValidateKey("", strings.TrimSuffix(prefix, "/")) != nil {
+			strings.Contains(prefix, "//") || keys.Validate("", strings.TrimSuffix(prefix, "/")) != nil {
 			return // KEY_PREFIX is the operator's: a clean relative path ending in '/'
 		}
-		tmpl, err := NewKeyTemplate(tmplText)
+		tmpl, err := keys.NewKeyTemplate(tmplText)
 		if err != nil {
 			return // refused at init: the function never starts with it
 		}
@@ -43,11 +46,11 @@ func FuzzKeyContainment(f *testing.F) {
 				AttrKey:  {DataType: "String", StringValue: &k},
 				"tenant": {DataType: "String", StringValue: &a},
 			}}
-		it, err := ParseWith(rec, prefix, tmpl)
+		it, err := Parser{Prefix: prefix, KeyTemplate: tmpl}.Parse(rec)
 		if err != nil {
 			return
 		}
-		if !strings.HasPrefix(it.Key, prefix) || len(it.Key) > MaxKeyLen {
+		if !strings.HasPrefix(it.Key, prefix) || len(it.Key) > s3store.MaxKeyLen {
 			t.Fatalf("Parse(prefix %q, template %q, key %q, attr %q, group %q) = %q: outside the prefix or too long", prefix, tmplText, key, attr, group, it.Key)
 		}
 		cleanPrefix := path.Clean("/"+prefix) + "/"

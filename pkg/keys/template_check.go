@@ -1,4 +1,4 @@
-package batch
+package keys
 
 import (
 	"errors"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/s3uploader/s3uploader/pkg/s3store"
 )
 
 // check refuses templates whose keys could be empty, leave the prefix or
@@ -47,8 +49,8 @@ func (t *KeyTemplate) check() error {
 			}
 		}
 	}
-	if n := t.literalLen(); n > MaxKeyLen {
-		return fmt.Errorf("has %d bytes of fixed text, over S3's key limit of %d", n, MaxKeyLen)
+	if n := t.literalLen(); n > s3store.MaxKeyLen {
+		return fmt.Errorf("has %d bytes of fixed text, over S3's key limit of %d", n, s3store.MaxKeyLen)
 	}
 	for _, seg := range t.segments() {
 		dots, others := seg.dotsOnly()

@@ -1,4 +1,4 @@
-package batch
+package record
 
 import (
 	"encoding/json"
@@ -9,6 +9,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/s3uploader/s3uploader/pkg/keys"
+	"github.com/s3uploader/s3uploader/pkg/s3store"
 )
 
 // snsBody builds an SNS notification as SNS delivers it to a queue
@@ -225,8 +228,9 @@ func TestEnvelopeRedelivery(t *testing.T) {
 		first, again := envelopeRecord(body), envelopeRecord(body)
 		again.MessageId, again.Attributes["SentTimestamp"] = "sqs-2", "1800000000000"
 		p := Parser{Prefix: "u/", KeyTemplate: tmpl, Envelope: env}
-		k1, err1 := p.Key(first)
-		k2, err2 := p.Key(again)
+		i1, err1 := p.Parse(first)
+		i2, err2 := p.Parse(again)
+		k1, k2 := i1.Key, i2.Key
 		if err1 != nil || err2 != nil || k1 != k2 {
 			t.Errorf("%s: keys of two deliveries = %q, %q (%v, %v); want one key", env, k1, k2, err1, err2)
 		}
@@ -261,7 +265,7 @@ func FuzzEnvelope(f *testing.F) {
 			}
 			return
 		}
-		if !strings.HasPrefix(it.Key, prefix) || len(it.Key) > MaxKeyLen || it.Key == prefix {
+		if !strings.HasPrefix(it.Key, prefix) || len(it.Key) > s3store.MaxKeyLen || it.Key == prefix {
 			t.Fatalf("accepted key %q is outside the prefix, empty or too long", it.Key)
 		}
 		for _, seg := range strings.Split(strings.TrimPrefix(it.Key, prefix), "/") {
@@ -307,7 +311,7 @@ func FuzzSNSMessage(f *testing.F) {
 			if !errors.As(err, &ie) {
 				t.Fatalf("Parse error %v is not an *InputError", err)
 			}
-			if ie.Reason == "InvalidEnvelope" && ValidateKey("", id) == nil && len(id) <= 256 && json.Valid([]byte(body)) && !strings.ContainsRune(message+key+id, '\uFFFD') {
+			if ie.Reason == "InvalidEnvelope" && keys.Validate("", id) == nil && len(id) <= 256 && json.Valid([]byte(body)) && !strings.ContainsRune(message+key+id, '\uFFFD') {
 				t.Fatalf("a well-formed notification (id %q) refused: %v", id, err)
 			}
 			return

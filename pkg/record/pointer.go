@@ -1,13 +1,14 @@
-package batch
+package record
 
 import (
-	"context"
 	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/s3uploader/s3uploader/pkg/s3store"
 )
 
 // Message attributes with which the Amazon SQS Extended Client Library
@@ -34,16 +35,6 @@ type Pointer struct {
 	Bucket string
 	Key    string
 	Size   int64 // the payload's size as the attribute gives it
-}
-
-// Copier copies an object that S3 already holds to key, server-side, in one
-// attempt, never overwriting: it reports existed = true when key already
-// holds the same content (a redelivery). size is the size the pointer
-// promises (the copy fails permanently when the source differs); a
-// non-empty contentType replaces the source's Content-Type. Errors behave
-// as a Store's. A Copier must be safe for concurrent use.
-type Copier interface {
-	Copy(ctx context.Context, srcBucket, srcKey string, size int64, key, contentType string) (existed bool, err error)
 }
 
 // pointerSize returns the payload size attribute of m, if it has one.
@@ -99,29 +90,12 @@ func parsePointer(m Message, allowed []string) (*Pointer, error) {
 	}
 	p := &Pointer{Bucket: bucket, Key: key, Size: size}
 	switch {
-	case !ValidBucketName(p.Bucket):
+	case !s3store.ValidBucketName(p.Bucket):
 		return nil, inputErr("InvalidPointer", "pointer's s3BucketName is not a bucket name")
-	case len(p.Key) > MaxKeyLen || !utf8.ValidString(p.Key) || strings.IndexFunc(p.Key, unicode.IsControl) >= 0:
-		return nil, inputErr("InvalidPointer", "pointer's s3Key is not an S3 key (UTF-8, no control characters, at most %d bytes)", MaxKeyLen)
+	case len(p.Key) > s3store.MaxKeyLen || !utf8.ValidString(p.Key) || strings.IndexFunc(p.Key, unicode.IsControl) >= 0:
+		return nil, inputErr("InvalidPointer", "pointer's s3Key is not an S3 key (UTF-8, no control characters, at most %d bytes)", s3store.MaxKeyLen)
 	case !slices.Contains(allowed, p.Bucket):
 		return nil, inputErr("PointerNotAllowed", "pointer names bucket %q, which is not in POINTER_BUCKETS", p.Bucket)
 	}
 	return p, nil
-}
-
-// ValidBucketName reports whether s follows S3's bucket naming rules:
-// 3 to 63 lower-case letters, digits, '.' and '-', starting and ending
-// with a letter or digit.
-func ValidBucketName(s string) bool {
-	if len(s) < 3 || len(s) > 63 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		alnum := c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
-		if !alnum && (c != '.' && c != '-' || i == 0 || i == len(s)-1) {
-			return false
-		}
-	}
-	return !strings.Contains(s, "..")
 }

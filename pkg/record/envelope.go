@@ -1,4 +1,4 @@
-package batch
+package record
 
 import (
 	"encoding/json"
@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/s3uploader/s3uploader/pkg/keys"
 )
 
 // Envelope is the wrapping every body of a queue arrives in. It is set
@@ -57,7 +59,7 @@ func (e Envelope) String() string {
 }
 
 // Message is what a record carries once its envelope is opened: the body
-// to store and everything a KeyTemplate reads. Each field is the same on
+// to store and everything a key template reads. Each field is the same on
 // every delivery of the message.
 type Message struct {
 	// ID names the object by default and fills {messageId}: the SQS
@@ -75,6 +77,11 @@ type Message struct {
 	SentTimestamp string
 	Group         string // the FIFO message group ID; empty for standard queues
 	Envelope      Envelope
+}
+
+// Fields returns what a key template reads from m.
+func (m Message) Fields() keys.Fields {
+	return keys.Fields{ID: m.ID, Attributes: m.Attributes, SentTimestamp: m.SentTimestamp, Group: m.Group}
 }
 
 // MessageOf returns the message of a record without an envelope.
@@ -174,8 +181,8 @@ func envelopeID(e Envelope, field, id string) error {
 	if len(id) > 256 {
 		return envelopeErr(e, "%s is %d bytes, over 256", field, len(id))
 	}
-	if err := ValidateKey("", id); err != nil {
-		return envelopeErr(e, "%s cannot name an object: %s", field, err.(*InputError).Detail)
+	if err := keys.Validate("", id); err != nil {
+		return envelopeErr(e, "%s cannot name an object: %s", field, err.(*keys.Error).Detail)
 	}
 	return nil
 }
