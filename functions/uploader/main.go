@@ -23,12 +23,17 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1) // Lambda reports an init error (Runtime.ExitError) with this message
 	}
-	client, err := uploader.NewS3Client(context.Background(), cfg)
+	s3c, err := uploader.NewS3Client(context.Background(), cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	sqsc, err := uploader.NewSQSClient(context.Background())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	// The Handler decodes the event itself, so that even an event that is
 	// not JSON gets an ERROR line in the function's log.
-	lambda.Start(uploader.New(cfg, client, os.Stdout))
+	lambda.Start(uploader.New(cfg, s3c, os.Stdout, uploader.WithSQS(sqsc)))
 }

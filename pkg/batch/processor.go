@@ -67,6 +67,15 @@ type Processor struct {
 	// scope paces its uploads. Nil: s3store.Prefix, as S3 limits each
 	// prefix on its own.
 	Scope func(key string) string
+	// Router, when set, sends failed records on their way: a permanent
+	// failure to the dead-letter queue at once, with its reason; a
+	// transient one back to its queue after a redelivery delay that grows
+	// with its receive count (RedeliveryBase × 2^(receives−1), capped at
+	// RedeliveryMax, the second half of it jitter). Nil: every failed
+	// record is left to the queue's visibility timeout and redrive policy.
+	Router Router
+	// 0: DefaultRedeliveryBase and DefaultRedeliveryMax.
+	RedeliveryBase, RedeliveryMax time.Duration
 
 	// The workers live as long as the Processor, as a warm Lambda process
 	// does: started on first use, they keep the stacks they grew through the
@@ -80,9 +89,12 @@ type Summary struct {
 	Received   int
 	Uploaded   int // new objects written
 	Duplicates int // already stored with the same bytes: success, nothing written
-	Failed     int // listed in BatchItemFailures
-	Retries    int // retries made, all records together
-	Throttles  int // attempts S3 answered with a throttling error
+	// DeadLettered failed for good and were sent to the dead-letter
+	// queue by the Router: handled, not listed in BatchItemFailures.
+	DeadLettered int
+	Failed       int // listed in BatchItemFailures
+	Retries      int // retries made, all records together
+	Throttles    int // attempts S3 answered with a throttling error
 }
 
 // ErrNotSQS is returned for an event whose records do not come from SQS.
@@ -114,7 +126,8 @@ func (p *Processor) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSE
 
 	jobs := p.prepare(ev.Records)
 	fifo := len(jobs) > 0 && strings.HasSuffix(jobs[0].rec.EventSourceARN, ".fifo")
-	run := &run{p: p, ctx: workCtx, logCtx: ctx, jobs: jobs, failed: make([]bool, len(jobs))}
+	run := &run{p: p, ctx: workCtx, logCtx: ctx, jobs: jobs,
+		failed: make([]bool, len(jobs)), redeliver: make([]time.Duration, len(jobs))}
 	var wg sync.WaitGroup
 	// Workers take whole groups, so a FIFO group runs in order in one worker.
 	for _, group := range interleave(jobs, groups(jobs, fifo)) {
@@ -125,6 +138,7 @@ func (p *Processor) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSE
 		})
 	}
 	wg.Wait()
+	run.delays(ctx)
 
 	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
 	for i, f := range run.failed {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/s3uploader/s3uploader/pkg/retry"
 )
@@ -17,10 +19,11 @@ type run struct {
 	logCtx context.Context // the invocation's, for log lines
 	jobs   []job
 
-	mu     sync.Mutex
-	failed []bool // by record index
+	mu        sync.Mutex
+	failed    []bool          // by record index
+	redeliver []time.Duration // by record index: the delay to ask the Router for
 
-	uploaded, duplicates, retries, throttles atomic.Int64
+	uploaded, duplicates, deadLettered, retries, throttles atomic.Int64
 }
 
 // group stores the records of one group in order. Once one fails in a
@@ -34,7 +37,7 @@ func (r *run) group(group []int, fifo bool) {
 				detail = "the invocation was canceled"
 			}
 			for _, j := range group[n:] {
-				r.fail(j, reason, "", detail)
+				r.fail(j, Failure{Reason: reason, Detail: detail})
 			}
 			return
 		}
@@ -43,19 +46,19 @@ func (r *run) group(group []int, fifo bool) {
 		}
 		if fifo {
 			for _, j := range group[n+1:] {
-				r.fail(j, ReasonGroup, "", "an earlier message of its FIFO group failed; not uploaded, to keep the group's order")
+				r.fail(j, Failure{Reason: ReasonGroup, Detail: "an earlier message of its FIFO group failed; not uploaded, to keep the group's order"})
 			}
 			return
 		}
 	}
 }
 
-// one stores the record of job i and reports whether it is done.
+// one stores the record of job i and reports whether it is handled:
+// stored, or dead-lettered with its reason.
 func (r *run) one(i int) bool {
 	j := &r.jobs[i]
 	if j.err != nil {
-		r.fail(i, ErrorCode(j.err), "", j.err.Error())
-		return false
+		return r.fail(i, Failure{Reason: ErrorCode(j.err), Detail: j.err.Error()})
 	}
 	var existed bool
 	it := j.item
@@ -81,8 +84,7 @@ func (r *run) one(i int) bool {
 			slog.String("error", rt.Err.Error()))
 	})
 	if err != nil {
-		r.fail(i, stopped(r.ctx, err), ErrorCode(err), fmt.Sprintf("after %d attempts: %v", attempts, err))
-		return false
+		return r.fail(i, Failure{Reason: stopped(r.ctx, err), ErrorCode: ErrorCode(err), Detail: fmt.Sprintf("after %d attempts: %v", attempts, err)})
 	}
 	if existed {
 		r.duplicates.Add(1)
@@ -92,31 +94,53 @@ func (r *run) one(i int) bool {
 	return true
 }
 
-// fail marks record i failed and logs its one "upload failed" line.
-func (r *run) fail(i int, reason, code, detail string) {
-	r.mu.Lock()
-	r.failed[i] = true
-	r.mu.Unlock()
+// fail routes record i, failed for f, and logs its one "upload failed"
+// line, saying where the record goes: dead-lettered, or back to its queue
+// (after redeliveryS seconds when a Router sets the delay). It reports
+// whether the record is handled (dead-lettered).
+func (r *run) fail(i int, f Failure) (handled bool) {
+	deadLettered, delay, routeErr := r.route(i, f)
 	j := &r.jobs[i]
 	attrs := []slog.Attr{
 		slog.String("messageId", j.rec.MessageId),
 		slog.String("key", j.item.Key),
-		slog.String("reason", reason),
+		slog.String("reason", f.Reason),
 	}
-	if code != "" {
-		attrs = append(attrs, slog.String("errorCode", code))
+	if f.ErrorCode != "" {
+		attrs = append(attrs, slog.String("errorCode", f.ErrorCode))
 	}
-	if n := j.rec.Attributes["ApproximateReceiveCount"]; n != "" {
-		attrs = append(attrs, slog.String("receiveCount", n))
+	if n, err := strconv.Atoi(j.rec.Attributes["ApproximateReceiveCount"]); err == nil {
+		attrs = append(attrs, slog.Int("receiveCount", n))
 	}
-	attrs = append(attrs, slog.String("error", detail))
+	attrs = append(attrs, slog.String("error", f.Detail))
+	switch {
+	case deadLettered:
+		r.deadLettered.Add(1)
+		attrs = append(attrs, slog.String("then", "deadLettered"))
+	case delay > 0:
+		attrs = append(attrs, slog.String("then", "redelivered"), slog.Int64("redeliveryS", int64(delay/time.Second)))
+	default:
+		attrs = append(attrs, slog.String("then", "redelivered"))
+	}
+	if routeErr != nil {
+		attrs = append(attrs, slog.String("deadLetterError", routeErr.Error()))
+	}
 	r.p.logger().LogAttrs(r.logCtx, slog.LevelError, "upload failed", attrs...)
+	if deadLettered {
+		return true
+	}
+	r.mu.Lock()
+	r.failed[i] = true
+	r.redeliver[i] = delay
+	r.mu.Unlock()
+	return false
 }
 
 // count fills in sum what the run did.
 func (r *run) count(sum *Summary) {
 	sum.Uploaded = int(r.uploaded.Load())
 	sum.Duplicates = int(r.duplicates.Load())
+	sum.DeadLettered = int(r.deadLettered.Load())
 	sum.Retries = int(r.retries.Load())
 	sum.Throttles = int(r.throttles.Load())
 }

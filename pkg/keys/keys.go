@@ -5,6 +5,7 @@ package keys
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -70,21 +71,24 @@ func StringAttribute(name string, a events.SQSMessageAttribute) (string, error) 
 // prefix+key within s3store.MaxKeyLen bytes. A valid key never names an
 // object outside prefix. Its error is an *Error with reason InvalidKey.
 func Validate(prefix, key string) error {
+	q := strconv.Quote(Truncate(key, 64)) // escaped: safe in a log line
 	switch {
 	case key == "":
 		return invalid("key attribute is empty")
 	case !utf8.ValidString(key):
-		return invalid("key is not valid UTF-8")
+		return invalid("key %s is not valid UTF-8", q)
 	case strings.HasPrefix(key, "/"):
-		return invalid("key starts with '/'")
-	case strings.IndexFunc(key, unicode.IsControl) >= 0:
-		return invalid("key contains a control character")
+		return invalid("key %s starts with '/'", q)
 	case len(prefix)+len(key) > s3store.MaxKeyLen:
-		return invalid("key is %d bytes with its prefix, over S3's limit of %d", len(prefix)+len(key), s3store.MaxKeyLen)
+		return invalid("key %s is %d bytes with its prefix, over S3's limit of %d", q, len(prefix)+len(key), s3store.MaxKeyLen)
+	}
+	if i := strings.IndexFunc(key, unicode.IsControl); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(key[i:])
+		return invalid("key %s contains a control character, %U at byte %d", q, r, i)
 	}
 	for seg := range strings.SplitSeq(key, "/") {
 		if seg == ".." || seg == "." {
-			return invalid("key has a %q segment", seg)
+			return invalid("key %s has a %q segment", q, seg)
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package uploader
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,8 +41,17 @@ type Config struct {
 	Concurrency      int           // UPLOAD_CONCURRENCY, default 8
 	DeadlineMargin   time.Duration // DEADLINE_MARGIN, default 2s
 	MetricsNamespace string        // METRICS_NAMESPACE, default "S3Uploader"
-	FunctionName     string        // AWS_LAMBDA_FUNCTION_NAME, set by Lambda
-	LogLevel         string        // AWS_LAMBDA_LOG_LEVEL, set by Lambda
+	// DeadLetterQueueURL (DEAD_LETTER_QUEUE_URL), when set, turns on the
+	// function's own routing of failed records: a record that can never
+	// be stored goes to this queue at once, with its reason as message
+	// attributes; one that failed for now comes back after a redelivery
+	// delay (RedeliveryBase, RedeliveryMax) rather than the visibility
+	// timeout. Empty: both are left to the queue's redrive policy.
+	DeadLetterQueueURL string
+	RedeliveryBase     time.Duration // REDELIVERY_BASE_DELAY, default 2s
+	RedeliveryMax      time.Duration // REDELIVERY_MAX_DELAY, default 15m
+	FunctionName       string        // AWS_LAMBDA_FUNCTION_NAME, set by Lambda
+	LogLevel           string        // AWS_LAMBDA_LOG_LEVEL, set by Lambda
 }
 
 // Defaults. The retry settings are pkg/retry's own, the concurrency and
@@ -56,6 +66,8 @@ const (
 	DefaultConcurrency      = batch.DefaultConcurrency
 	DefaultDeadlineMargin   = batch.DefaultMargin
 	DefaultMetricsNamespace = "S3Uploader"
+	DefaultRedeliveryBase   = batch.DefaultRedeliveryBase
+	DefaultRedeliveryMax    = batch.DefaultRedeliveryMax
 )
 
 // ConfigFromEnv reads the configuration through getenv (os.Getenv in the
@@ -97,6 +109,12 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.PointerBuckets = b
 	}
+	if v, ok := lookup(getenv, "DEAD_LETTER_QUEUE_URL"); ok {
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("DEAD_LETTER_QUEUE_URL=%q: want a queue URL, like https://sqs.eu-west-1.amazonaws.com/123456789012/uploads-dlq", v))
+		}
+		c.DeadLetterQueueURL = v
+	}
 	if v, ok := lookup(getenv, "METRICS_NAMESPACE"); ok {
 		c.MetricsNamespace = v
 	}
@@ -124,7 +142,12 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		durVar(getenv, "RETRY_MAX_DELAY", &c.MaxDelay, DefaultMaxDelay, time.Millisecond, 15*time.Minute),
 		durVar(getenv, "ATTEMPT_TIMEOUT", &c.AttemptTimeout, DefaultAttemptTimeout, 100*time.Millisecond, 15*time.Minute),
 		durVar(getenv, "DEADLINE_MARGIN", &c.DeadlineMargin, DefaultDeadlineMargin, 0, 15*time.Minute),
+		durVar(getenv, "REDELIVERY_BASE_DELAY", &c.RedeliveryBase, DefaultRedeliveryBase, time.Second, 12*time.Hour),
+		durVar(getenv, "REDELIVERY_MAX_DELAY", &c.RedeliveryMax, DefaultRedeliveryMax, time.Second, 12*time.Hour),
 	)
+	if c.RedeliveryMax < c.RedeliveryBase {
+		errs = append(errs, fmt.Errorf("REDELIVERY_MAX_DELAY (%v) is below REDELIVERY_BASE_DELAY (%v)", c.RedeliveryMax, c.RedeliveryBase))
+	}
 	if c.MaxDelay < c.BaseDelay {
 		errs = append(errs, fmt.Errorf("RETRY_MAX_DELAY (%v) is below RETRY_BASE_DELAY (%v)", c.MaxDelay, c.BaseDelay))
 	}

@@ -20,18 +20,21 @@ func TestConfigFromEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{Bucket: "b", KeyPrefix: "uploads/", MaxAttempts: 14, BaseDelay: 25 * time.Millisecond, MaxDelay: 5 * time.Second,
-		RetryBudget: 500, AttemptTimeout: 5 * time.Second, Concurrency: 8, DeadlineMargin: 2 * time.Second, MetricsNamespace: "S3Uploader"}
+		RetryBudget: 500, AttemptTimeout: 5 * time.Second, Concurrency: 8, DeadlineMargin: 2 * time.Second, MetricsNamespace: "S3Uploader",
+		RedeliveryBase: 2 * time.Second, RedeliveryMax: 15 * time.Minute}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults = %+v; want %+v", c, want)
 	}
 	c, err = ConfigFromEnv(env("BUCKET_NAME", "b", "KEY_PREFIX", "in/", "S3_USE_PATH_STYLE", "true", "S3_CHECKSUM", "when_required",
 		"RETRY_MAX_ATTEMPTS", "3", "RETRY_BASE_DELAY", "10ms", "RETRY_MAX_DELAY", "1s", "ATTEMPT_TIMEOUT", "2s",
-		"UPLOAD_CONCURRENCY", "16", "DEADLINE_MARGIN", "500ms", "RETRY_BUDGET", "50", "METRICS_NAMESPACE", "X"))
+		"UPLOAD_CONCURRENCY", "16", "DEADLINE_MARGIN", "500ms", "RETRY_BUDGET", "50", "METRICS_NAMESPACE", "X",
+		"DEAD_LETTER_QUEUE_URL", "https://sqs.eu-west-1.amazonaws.com/123456789012/dlq", "REDELIVERY_BASE_DELAY", "1s", "REDELIVERY_MAX_DELAY", "1h"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want = Config{Bucket: "b", KeyPrefix: "in/", UsePathStyle: true, ChecksumWhenReq: true, MaxAttempts: 3, BaseDelay: 10 * time.Millisecond,
-		MaxDelay: time.Second, RetryBudget: 50, AttemptTimeout: 2 * time.Second, Concurrency: 16, DeadlineMargin: 500 * time.Millisecond, MetricsNamespace: "X"}
+		MaxDelay: time.Second, RetryBudget: 50, AttemptTimeout: 2 * time.Second, Concurrency: 16, DeadlineMargin: 500 * time.Millisecond, MetricsNamespace: "X",
+		DeadLetterQueueURL: "https://sqs.eu-west-1.amazonaws.com/123456789012/dlq", RedeliveryBase: time.Second, RedeliveryMax: time.Hour}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("overrides = %+v; want %+v", c, want)
 	}
@@ -52,6 +55,9 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		"checksum":        {map[string]string{"BUCKET_NAME": "b", "S3_CHECKSUM": "md5"}, "S3_CHECKSUM"},
 		"concurrency":     {map[string]string{"BUCKET_NAME": "b", "UPLOAD_CONCURRENCY": "-1"}, "UPLOAD_CONCURRENCY"},
 		"attempt timeout": {map[string]string{"BUCKET_NAME": "b", "ATTEMPT_TIMEOUT": "1ns"}, "ATTEMPT_TIMEOUT"},
+		"dead-letter url": {map[string]string{"BUCKET_NAME": "b", "DEAD_LETTER_QUEUE_URL": "arn:aws:sqs:eu-west-1:1:dlq"}, "DEAD_LETTER_QUEUE_URL"},
+		"redelivery":      {map[string]string{"BUCKET_NAME": "b", "REDELIVERY_BASE_DELAY": "10ms"}, "REDELIVERY_BASE_DELAY"},
+		"redelivery max":  {map[string]string{"BUCKET_NAME": "b", "REDELIVERY_BASE_DELAY": "1m", "REDELIVERY_MAX_DELAY": "30s"}, "REDELIVERY_MAX_DELAY"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

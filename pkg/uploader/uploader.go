@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/s3uploader/s3uploader/pkg/batch"
 	"github.com/s3uploader/s3uploader/pkg/emf"
@@ -24,6 +25,7 @@ import (
 	"github.com/s3uploader/s3uploader/pkg/record"
 	"github.com/s3uploader/s3uploader/pkg/retry"
 	"github.com/s3uploader/s3uploader/pkg/s3store"
+	"github.com/s3uploader/s3uploader/pkg/sqsroute"
 )
 
 // NewS3Client builds the S3 client from the SDK's own environment
@@ -66,9 +68,37 @@ type Handler struct {
 	now    func() time.Time // the clock of durations and metric timestamps
 }
 
+// NewSQSClient builds the SQS client the function routes failed records
+// with (see Config.DeadLetterQueueURL), from the SDK's own environment
+// (AWS_ENDPOINT_URL_SQS and the rest). Its calls keep the SDK's standard
+// retries: each is bounded by the attempt timeout and the deadline, and a
+// failed one only leaves the record to the queue's redrive. optFns apply
+// last.
+func NewSQSClient(ctx context.Context, optFns ...func(*sqs.Options)) (*sqs.Client, error) {
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	return sqs.NewFromConfig(awsCfg, optFns...), nil
+}
+
+// Option sets what New builds beyond the configuration.
+type Option func(*Handler)
+
+// WithSQS gives the Handler the SQS client it routes failed records with,
+// when cfg.DeadLetterQueueURL is set; without it, failed records are left
+// to the queue's redrive policy.
+func WithSQS(client sqsroute.API) Option {
+	return func(h *Handler) {
+		if h.cfg.DeadLetterQueueURL != "" && client != nil {
+			h.proc.Router = sqsroute.New(client, h.cfg.DeadLetterQueueURL, h.cfg.FunctionName)
+		}
+	}
+}
+
 // New returns a Handler writing to cfg.Bucket through client, with logs and
 // metrics as JSON lines on out (os.Stdout in Lambda).
-func New(cfg Config, client s3store.API, out io.Writer) *Handler {
+func New(cfg Config, client s3store.API, out io.Writer, opts ...Option) *Handler {
 	logger := lambdalog.New(out, lambdalog.Level(cfg.LogLevel))
 	policy := NewPolicy(cfg)
 	var storeOpts []s3store.Option
@@ -77,7 +107,7 @@ func New(cfg Config, client s3store.API, out io.Writer) *Handler {
 		storeOpts = append(storeOpts, s3store.WithContentMD5())
 	}
 	store := s3store.New(client, cfg.Bucket, storeOpts...)
-	return &Handler{
+	h := &Handler{
 		cfg: cfg,
 		proc: &batch.Processor{
 			Store:  store,
@@ -88,15 +118,21 @@ func New(cfg Config, client s3store.API, out io.Writer) *Handler {
 				Envelope:       cfg.Envelope,
 				PointerBuckets: cfg.PointerBuckets,
 			},
-			Policy:      policy,
-			Concurrency: cfg.Concurrency,
-			Margin:      cfg.DeadlineMargin,
-			Logger:      logger,
+			Policy:         policy,
+			Concurrency:    cfg.Concurrency,
+			Margin:         cfg.DeadlineMargin,
+			Logger:         logger,
+			RedeliveryBase: cfg.RedeliveryBase,
+			RedeliveryMax:  cfg.RedeliveryMax,
 		},
 		out:    out,
 		logger: logger,
 		now:    time.Now,
 	}
+	for _, o := range opts {
+		o(h)
+	}
+	return h
 }
 
 // NewPolicy returns the function's retry policy for cfg: capped
@@ -127,6 +163,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 		slog.Int("received", sum.Received),
 		slog.Int("uploaded", sum.Uploaded),
 		slog.Int("duplicates", sum.Duplicates),
+		slog.Int("deadLettered", sum.DeadLettered),
 		slog.Int("failed", sum.Failed),
 		slog.Int("retries", sum.Retries),
 		slog.Int("throttles", sum.Throttles),
@@ -155,6 +192,7 @@ func (h *Handler) metrics(sum batch.Summary) emf.Document {
 			{Name: "Received", Unit: "Count", Value: float64(sum.Received)},
 			{Name: "Uploaded", Unit: "Count", Value: float64(sum.Uploaded)},
 			{Name: "Duplicates", Unit: "Count", Value: float64(sum.Duplicates)},
+			{Name: "DeadLettered", Unit: "Count", Value: float64(sum.DeadLettered)},
 			{Name: "Failed", Unit: "Count", Value: float64(sum.Failed)},
 			{Name: "Retries", Unit: "Count", Value: float64(sum.Retries)},
 			{Name: "Throttles", Unit: "Count", Value: float64(sum.Throttles)},

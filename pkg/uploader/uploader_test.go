@@ -385,7 +385,7 @@ func TestLogsAndMetrics(t *testing.T) {
 			for _, m := range cwm["Metrics"].([]any) {
 				names = append(names, m.(map[string]any)["Name"].(string))
 			}
-			if want := []string{"Received", "Uploaded", "Duplicates", "Failed", "Retries", "Throttles"}; !slices.Equal(names, want) {
+			if want := []string{"Received", "Uploaded", "Duplicates", "DeadLettered", "Failed", "Retries", "Throttles"}; !slices.Equal(names, want) {
 				t.Errorf("EMF metrics %v; want %v", names, want)
 			}
 			continue
