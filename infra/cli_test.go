@@ -241,7 +241,7 @@ func tail(s string, n int) string {
 // TestDeployToMoto bootstraps and deploys the stack with the pinned CDK CLI
 // to a local moto server, reads the outputs back and checks what AWS would
 // hold: the queue's redrive and visibility timeout, the function's runtime
-// and environment, the event source mapping.
+// and environment (the DLQ's URL among it), the event source mapping.
 func TestDeployToMoto(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skips the deploy to moto")
@@ -344,8 +344,10 @@ func TestDeployToMoto(t *testing.T) {
 		t.Errorf("function runtime, handler, timeout = %s, %s, %d; want provided.al2023, bootstrap, 30",
 			fc.Runtime, aws.ToString(fc.Handler), aws.ToInt32(fc.Timeout))
 	}
-	if fc.Environment == nil || fc.Environment.Variables["BUCKET_NAME"] != o["BucketName"] || fc.Environment.Variables["KEY_PREFIX"] != "uploads/" {
-		t.Errorf("function environment = %+v; want BUCKET_NAME=%s, KEY_PREFIX=uploads/", fc.Environment, o["BucketName"])
+	if fc.Environment == nil || fc.Environment.Variables["BUCKET_NAME"] != o["BucketName"] || fc.Environment.Variables["KEY_PREFIX"] != "uploads/" ||
+		fc.Environment.Variables["DEAD_LETTER_QUEUE_URL"] != o["DeadLetterQueueUrl"] {
+		t.Errorf("function environment = %+v; want BUCKET_NAME=%s, KEY_PREFIX=uploads/, DEAD_LETTER_QUEUE_URL=%s",
+			fc.Environment, o["BucketName"], o["DeadLetterQueueUrl"])
 	}
 	maps, err := l.ListEventSourceMappings(ctx, &lambda.ListEventSourceMappingsInput{FunctionName: aws.String(o["FunctionName"])})
 	if err != nil {

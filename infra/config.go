@@ -41,6 +41,12 @@ type Config struct {
 	MaxBatchingWindow time.Duration // context "maxBatchingWindow"
 	MaxConcurrency    int           // context "maxConcurrency": the event source's ceiling on concurrent invocations
 	MaxReceiveCount   int           // context "maxReceiveCount": receives before a message moves to the DLQ
+	// FunctionDeadLetters lets the function route its own failures
+	// (context "functionDeadLetters"): it is given the DLQ's URL
+	// (DEAD_LETTER_QUEUE_URL) and may send to the DLQ, to dead-letter a
+	// poison message at once rather than after MaxReceiveCount receives.
+	// False: neither; only the redrive moves messages to the DLQ.
+	FunctionDeadLetters bool
 	// VisibilityTimeout is the queue's visibility timeout: context
 	// "visibilityTimeout", or when unset (zero) [Config.MinVisibilityTimeout].
 	VisibilityTimeout time.Duration
@@ -90,6 +96,7 @@ func DefaultConfig() Config {
 		MaxBatchingWindow:      0,
 		MaxConcurrency:         5,
 		MaxReceiveCount:        5,
+		FunctionDeadLetters:    true,
 		OldestMessageAlarm:     5 * time.Minute,
 		MetricsNamespace:       defaultMetricsNamespace,
 		FunctionEnv:            map[string]string{},

@@ -13,33 +13,65 @@ import (
 	"github.com/s3uploader/s3uploader/pkg/uploader"
 )
 
-// functionEnvKnobs maps the context keys of the function's optional knobs to
-// their environment variables and checks.
-var functionEnvKnobs = map[string]struct {
-	env   string
-	check func(string) error
-}{
-	"retryMaxAttempts":  {"RETRY_MAX_ATTEMPTS", positiveInt},
-	"retryBaseDelay":    {"RETRY_BASE_DELAY", positiveDuration},
-	"retryMaxDelay":     {"RETRY_MAX_DELAY", positiveDuration},
-	"attemptTimeout":    {"ATTEMPT_TIMEOUT", positiveDuration},
-	"uploadConcurrency": {"UPLOAD_CONCURRENCY", positiveInt},
-	"deadlineMargin":    {"DEADLINE_MARGIN", nonNegativeDuration},
-	"s3Checksum":        {"S3_CHECKSUM", oneOf("when_supported", "when_required")},
-	"retryBudget":       {"RETRY_BUDGET", positiveInt},
+// setting is one context key the app reads: read parses and checks a value
+// the context holds (never nil) and stores it in the Config the table was
+// made for. Its error is the problem alone, without the key and the value.
+type setting struct {
+	key  string
+	read func(v any) error
 }
 
-// settingKeys lists every context key the app reads.
-func settingKeys() []string {
-	keys := []string{
-		"stackName", "arch", "local", "dev", "kms", "versioned",
-		"keyPrefix", "keyTemplate", "accessLogRetentionDays", "envelope", "pointerBuckets", "pointerKeyArn",
-		"functionTimeout", "memorySize", "applicationLogLevel", "systemLogLevel", "logRetentionDays",
-		"batchSize", "maxBatchingWindow", "maxConcurrency", "prefixCount", "maxReceiveCount", "visibilityTimeout",
-		"oldestMessageAlarm", "alarmTopicArn", "metricsNamespace",
+// settingsOf is the settings table, one row per context key: its name, how
+// its value is parsed and checked, and the field of c it lands in. Rules
+// that tie settings together are [Config.validate]'s.
+func settingsOf(c *Config) []setting {
+	return []setting{
+		{"stackName", str(&c.StackName)},
+		{"arch", str(&c.Arch)},
+		{"local", boolean(&c.Local)},
+		{"dev", boolean(&c.Dev)},
+		{"kms", boolean(&c.KMS)},
+		{"versioned", boolean(&c.Versioned)},
+		{"keyPrefix", str(&c.KeyPrefix)},
+		{"keyTemplate", str(&c.KeyTemplate)},
+		{"envelope", str(&c.Envelope)},
+		{"pointerBuckets", bucketList(&c.PointerBuckets)},
+		{"pointerKeyArn", str(&c.PointerKeyArn)},
+		{"accessLogRetentionDays", integer(&c.AccessLogRetentionDays, 1, 3650, "")},
+		{"functionTimeout", duration(&c.FunctionTimeout, time.Second, 900*time.Second)},
+		{"memorySize", integer(&c.MemorySize, 128, 10240, " MB")},
+		{"applicationLogLevel", str(&c.ApplicationLogLevel)},
+		{"systemLogLevel", str(&c.SystemLogLevel)},
+		{"logRetentionDays", integer(&c.LogRetentionDays, 1, 3653, "")},
+		{"batchSize", integer(&c.BatchSize, 1, 10000, "")},
+		{"maxBatchingWindow", duration(&c.MaxBatchingWindow, 0, 300*time.Second)},
+		{"maxConcurrency", integer(&c.MaxConcurrency, 2, 1000, " (the limits of an SQS event source's maximum concurrency)")},
+		{"prefixCount", integer(&c.PrefixCount, 0, 1_000_000, " (0: what keyTemplate's {shard:N} give)")},
+		{"maxReceiveCount", integer(&c.MaxReceiveCount, minMaxReceiveCount, 1000,
+			"; below 5 a message that met a throttled or failing function goes to the dead-letter queue too early")},
+		{"functionDeadLetters", boolean(&c.FunctionDeadLetters)},
+		{"visibilityTimeout", duration(&c.VisibilityTimeout, 0, 12*time.Hour)},
+		{"oldestMessageAlarm", duration(&c.OldestMessageAlarm, time.Minute, 14*24*time.Hour)},
+		{"alarmTopicArn", str(&c.AlarmTopicArn)},
+		{"metricsNamespace", str(&c.MetricsNamespace)},
+		// The function's optional knobs: passed through as its environment.
+		{"retryMaxAttempts", envKnob(c.FunctionEnv, "RETRY_MAX_ATTEMPTS", positiveInt)},
+		{"retryBaseDelay", envKnob(c.FunctionEnv, "RETRY_BASE_DELAY", positiveDuration)},
+		{"retryMaxDelay", envKnob(c.FunctionEnv, "RETRY_MAX_DELAY", positiveDuration)},
+		{"attemptTimeout", envKnob(c.FunctionEnv, "ATTEMPT_TIMEOUT", positiveDuration)},
+		{"uploadConcurrency", envKnob(c.FunctionEnv, "UPLOAD_CONCURRENCY", positiveInt)},
+		{"deadlineMargin", envKnob(c.FunctionEnv, "DEADLINE_MARGIN", nonNegativeDuration)},
+		{"s3Checksum", envKnob(c.FunctionEnv, "S3_CHECKSUM", oneOf("when_supported", "when_required"))},
+		{"retryBudget", envKnob(c.FunctionEnv, "RETRY_BUDGET", positiveInt)},
 	}
-	for k := range functionEnvKnobs {
-		keys = append(keys, k)
+}
+
+// settingKeys lists every context key the app reads, sorted.
+func settingKeys() []string {
+	c := DefaultConfig()
+	var keys []string
+	for _, s := range settingsOf(&c) {
+		keys = append(keys, s.key)
 	}
 	sort.Strings(keys)
 	return keys
@@ -55,93 +87,123 @@ func settingKeys() []string {
 func ConfigFromContext(lookup func(key string) any, all []string) (Config, error) {
 	c := DefaultConfig()
 	var errs []error
-	bad := func(key string, v any, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("context %q = %v: %s", key, v, fmt.Sprintf(format, args...)))
+	for _, s := range settingsOf(&c) {
+		if v := lookup(s.key); v != nil {
+			if err := s.read(v); err != nil {
+				errs = append(errs, settingError(s.key, v, err))
+			}
+		}
 	}
+	errs = append(errs, c.validate()...)
+	errs = append(errs, unknownSettings(all)...)
+	if len(errs) > 0 {
+		sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
+		return c, errors.Join(errs...)
+	}
+	if c.VisibilityTimeout == 0 {
+		c.VisibilityTimeout = c.MinVisibilityTimeout()
+	}
+	return c, nil
+}
 
-	str := func(key string, dst *string) {
-		v := lookup(key)
-		if v == nil {
-			return
-		}
-		switch v := v.(type) {
-		case string:
-			*dst = v
-		default:
-			bad(key, v, "want a string")
+// settingError is the error users see for a bad value: the key, the value
+// as given, and the problem.
+func settingError(key string, v any, problem error) error {
+	return fmt.Errorf("context %q = %v: %w", key, v, problem)
+}
+
+// unknownSettings returns an error for each key of all that looks like ours
+// but is not a setting.
+func unknownSettings(all []string) []error {
+	var errs []error
+	known := settingKeys()
+	for _, k := range all {
+		if looksLikeOurs(k) && !slices.Contains(known, k) {
+			errs = append(errs, fmt.Errorf("context %q: unknown setting (known: %s)", k, strings.Join(known, ", ")))
 		}
 	}
-	boolean := func(key string, dst *bool) {
-		v := lookup(key)
-		if v == nil {
-			return
+	return errs
+}
+
+// looksLikeOurs tells the app's own keys from CDK feature flags ("@aws-cdk/..."),
+// keys the CLI adds ("aws:cdk:...", cached lookups such as
+// "availability-zones:account=...") and `cdk acknowledge`'s list.
+func looksLikeOurs(key string) bool {
+	return !strings.ContainsAny(key, "@:/") && key != "acknowledged-issue-numbers" && key != "cli-telemetry"
+}
+
+// str reads a string into dst.
+func str(dst *string) func(any) error {
+	return func(v any) error {
+		s, ok := v.(string)
+		if !ok {
+			return errors.New("want a string")
 		}
+		*dst = s
+		return nil
+	}
+}
+
+// boolean reads a bool (cdk.json) or "true"/"false" (-c) into dst.
+func boolean(dst *bool) func(any) error {
+	return func(v any) error {
 		switch v := v.(type) {
 		case bool:
 			*dst = v
+			return nil
 		case string:
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				bad(key, v, "want true or false")
-				return
+			if b, err := strconv.ParseBool(v); err == nil {
+				*dst = b
+				return nil
 			}
-			*dst = b
-		default:
-			bad(key, v, "want true or false")
 		}
+		return errors.New("want true or false")
 	}
-	integer := func(key string, dst *int, lo, hi int, why string) {
-		v := lookup(key)
-		if v == nil {
-			return
-		}
+}
+
+// integer reads a whole number from lo to hi into dst; why, when not
+// empty, follows the range in the error.
+func integer(dst *int, lo, hi int, why string) func(any) error {
+	return func(v any) error {
 		n, ok := toInt(v)
 		if !ok {
-			bad(key, v, "want a whole number")
-			return
+			return errors.New("want a whole number")
 		}
 		if n < lo || n > hi {
-			bad(key, v, "want %d to %d%s", lo, hi, why)
-			return
+			return fmt.Errorf("want %d to %d%s", lo, hi, why)
 		}
 		*dst = n
+		return nil
 	}
-	duration := func(key string, dst *time.Duration, lo, hi time.Duration) {
-		v := lookup(key)
-		if v == nil {
-			return
-		}
+}
+
+// duration reads a Go duration of whole seconds from lo to hi into dst.
+func duration(dst *time.Duration, lo, hi time.Duration) func(any) error {
+	return func(v any) error {
 		s, ok := v.(string)
 		if !ok {
-			bad(key, v, `want a Go duration such as "30s"`)
-			return
+			return errors.New(`want a Go duration such as "30s"`)
 		}
 		d, err := time.ParseDuration(s)
 		if err != nil {
-			bad(key, v, `want a Go duration such as "30s"`)
-			return
+			return errors.New(`want a Go duration such as "30s"`)
 		}
 		if d%time.Second != 0 {
-			bad(key, v, "want whole seconds")
-			return
+			return errors.New("want whole seconds")
 		}
 		if d < lo || d > hi {
-			bad(key, v, "want %s to %s", lo, hi)
-			return
+			return fmt.Errorf("want %s to %s", lo, hi)
 		}
 		*dst = d
+		return nil
 	}
+}
 
-	str("stackName", &c.StackName)
-	str("arch", &c.Arch)
-	boolean("local", &c.Local)
-	boolean("dev", &c.Dev)
-	boolean("kms", &c.KMS)
-	boolean("versioned", &c.Versioned)
-	str("keyPrefix", &c.KeyPrefix)
-	str("keyTemplate", &c.KeyTemplate)
-	str("envelope", &c.Envelope)
-	if v := lookup("pointerBuckets"); v != nil {
+// bucketList reads bucket names, a list (cdk.json) or separated by commas
+// (-c), into dst, checked by the function's own reader so the synth fails
+// with its words.
+func bucketList(dst *[]string) func(any) error {
+	return func(v any) error {
 		var list string
 		switch v := v.(type) {
 		case string:
@@ -153,73 +215,31 @@ func ConfigFromContext(lookup func(key string) any, all []string) (Config, error
 			}
 			list = strings.Join(names, ",")
 		default:
-			bad("pointerBuckets", v, `want a list of bucket names, or names separated by commas`)
+			return errors.New("want a list of bucket names, or names separated by commas")
 		}
-		// The function's own reader, so the synth fails with its words.
-		if b, err := uploader.ParsePointerBuckets(list); err != nil {
-			bad("pointerBuckets", v, "%v", err)
-		} else {
-			c.PointerBuckets = b
+		b, err := uploader.ParsePointerBuckets(list)
+		if err != nil {
+			return err
 		}
+		*dst = b
+		return nil
 	}
-	str("pointerKeyArn", &c.PointerKeyArn)
-	integer("accessLogRetentionDays", &c.AccessLogRetentionDays, 1, 3650, "")
-	duration("functionTimeout", &c.FunctionTimeout, time.Second, 900*time.Second)
-	integer("memorySize", &c.MemorySize, 128, 10240, " MB")
-	str("applicationLogLevel", &c.ApplicationLogLevel)
-	str("systemLogLevel", &c.SystemLogLevel)
-	integer("logRetentionDays", &c.LogRetentionDays, 1, 3653, "")
-	integer("batchSize", &c.BatchSize, 1, 10000, "")
-	duration("maxBatchingWindow", &c.MaxBatchingWindow, 0, 300*time.Second)
-	integer("maxConcurrency", &c.MaxConcurrency, 2, 1000, " (the limits of an SQS event source's maximum concurrency)")
-	integer("prefixCount", &c.PrefixCount, 0, 1_000_000, " (0: what keyTemplate's {shard:N} give)")
-	integer("maxReceiveCount", &c.MaxReceiveCount, minMaxReceiveCount, 1000,
-		"; below 5 a message that met a throttled or failing function goes to the dead-letter queue too early")
-	duration("visibilityTimeout", &c.VisibilityTimeout, 0, 12*time.Hour)
-	duration("oldestMessageAlarm", &c.OldestMessageAlarm, time.Minute, 14*24*time.Hour)
-	str("alarmTopicArn", &c.AlarmTopicArn)
-	str("metricsNamespace", &c.MetricsNamespace)
+}
 
-	for key, knob := range functionEnvKnobs {
-		v := lookup(key)
-		if v == nil {
-			continue
-		}
+// envKnob reads one of the function's optional knobs, a string or a number,
+// checks it with check and stores it in env under the variable name.
+func envKnob(env map[string]string, name string, check func(string) error) func(any) error {
+	return func(v any) error {
 		s := fmt.Sprint(v)
 		if f, ok := v.(float64); ok {
 			s = strconv.FormatFloat(f, 'f', -1, 64)
 		}
-		if err := knob.check(s); err != nil {
-			bad(key, v, "%v", err)
-			continue
+		if err := check(s); err != nil {
+			return err
 		}
-		c.FunctionEnv[knob.env] = s
+		env[name] = s
+		return nil
 	}
-
-	errs = append(errs, c.validate()...)
-	if all != nil {
-		known := settingKeys()
-		for _, k := range all {
-			if looksLikeOurs(k) && !slices.Contains(known, k) {
-				errs = append(errs, fmt.Errorf("context %q: unknown setting (known: %s)", k, strings.Join(known, ", ")))
-			}
-		}
-	}
-	if len(errs) > 0 {
-		sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
-		return c, errors.Join(errs...)
-	}
-	if c.VisibilityTimeout == 0 {
-		c.VisibilityTimeout = c.MinVisibilityTimeout()
-	}
-	return c, nil
-}
-
-// looksLikeOurs tells the app's own keys from CDK feature flags ("@aws-cdk/..."),
-// keys the CLI adds ("aws:cdk:...", cached lookups such as
-// "availability-zones:account=...") and `cdk acknowledge`'s list.
-func looksLikeOurs(key string) bool {
-	return !strings.ContainsAny(key, "@:/") && key != "acknowledged-issue-numbers" && key != "cli-telemetry"
 }
 
 func toInt(v any) (int, bool) {

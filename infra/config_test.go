@@ -54,18 +54,21 @@ func TestConfigFromContextOverrides(t *testing.T) {
 		"-c strings": {
 			ctx: map[string]any{"arch": "x86_64", "dev": "true", "kms": "1", "versioned": "false", "batchSize": "100",
 				"maxBatchingWindow": "5s", "functionTimeout": "1m", "maxReceiveCount": "8", "maxConcurrency": "20",
-				"logRetentionDays": "14", "keyPrefix": "in/", "oldestMessageAlarm": "10m", "keyTemplate": "{sent:2006/01/02}/{shard:16}/{key}"},
+				"logRetentionDays": "14", "keyPrefix": "in/", "oldestMessageAlarm": "10m", "keyTemplate": "{sent:2006/01/02}/{shard:16}/{key}",
+				"functionDeadLetters": "false"},
 			check: func(c Config) bool {
 				return c.Arch == "x86_64" && c.Dev && c.KMS && !c.Versioned && c.BatchSize == 100 &&
 					c.MaxBatchingWindow == 5*time.Second && c.FunctionTimeout == time.Minute && c.MaxReceiveCount == 8 &&
 					c.MaxConcurrency == 20 && c.LogRetentionDays == 14 && c.KeyPrefix == "in/" &&
 					c.VisibilityTimeout == 365*time.Second && c.OldestMessageAlarm == 10*time.Minute &&
-					c.KeyTemplate == "{sent:2006/01/02}/{shard:16}/{key}"
+					c.KeyTemplate == "{sent:2006/01/02}/{shard:16}/{key}" && !c.FunctionDeadLetters
 			},
 		},
 		"cdk.json types": {
-			ctx:   map[string]any{"local": true, "batchSize": float64(5), "memorySize": float64(512)},
-			check: func(c Config) bool { return c.Local && c.BatchSize == 5 && c.MemorySize == 512 },
+			ctx: map[string]any{"local": true, "batchSize": float64(5), "memorySize": float64(512), "functionDeadLetters": false},
+			check: func(c Config) bool {
+				return c.Local && c.BatchSize == 5 && c.MemorySize == 512 && !c.FunctionDeadLetters
+			},
 		},
 		"local visibility timeout below 6x": {
 			ctx:   map[string]any{"local": "true", "functionTimeout": "2s", "visibilityTimeout": "4s"},
@@ -136,6 +139,7 @@ func TestConfigFromContextRejects(t *testing.T) {
 		},
 		"unknown arch":        {ctx: map[string]any{"arch": "arm"}, want: []string{`context "arch" = arm`, `"arm64" or "x86_64"`}},
 		"bool":                {ctx: map[string]any{"dev": "yes"}, want: []string{`context "dev" = yes: want true or false`}},
+		"dead letters bool":   {ctx: map[string]any{"functionDeadLetters": "off"}, want: []string{`context "functionDeadLetters" = off: want true or false`}},
 		"not a number":        {ctx: map[string]any{"batchSize": "ten"}, want: []string{`context "batchSize" = ten: want a whole number`}},
 		"fractional number":   {ctx: map[string]any{"memorySize": 128.5}, want: []string{`"memorySize"`, "whole number"}},
 		"big batch no window": {ctx: map[string]any{"batchSize": "100"}, want: []string{"maxBatchingWindow of at least 1s"}},

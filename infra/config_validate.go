@@ -10,74 +10,109 @@ import (
 	"github.com/s3uploader/s3uploader/pkg/uploader"
 )
 
-// validate checks the rules that tie settings together.
+// validate checks the rules that tie settings together, and last the
+// function's own reading of the environment the stack gives it.
 func (c Config) validate() []error {
-	var errs []error
-	bad := func(key string, v any, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("context %q = %v: %s", key, v, fmt.Sprintf(format, args...)))
+	var p problems
+	c.checkNames(&p)
+	c.checkLogs(&p)
+	c.checkQueue(&p)
+	c.checkKnobs(&p)
+	if len(p) == 0 {
+		if err := c.checkFunctionEnv(); err != nil {
+			p = append(p, err)
+		}
 	}
+	return p
+}
+
+// problems collects what is wrong with the settings, each naming its key
+// and value.
+type problems []error
+
+func (p *problems) add(key string, v any, format string, args ...any) {
+	*p = append(*p, settingError(key, v, fmt.Errorf(format, args...)))
+}
+
+// checkNames checks what the stack is called, where it writes and what it
+// reads and notifies.
+func (c Config) checkNames(p *problems) {
 	if !isStackName(c.StackName) {
-		bad("stackName", c.StackName, "want letters, digits and hyphens, starting with a letter, at most 128 characters")
+		p.add("stackName", c.StackName, "want letters, digits and hyphens, starting with a letter, at most 128 characters")
 	}
 	if c.Arch != "arm64" && c.Arch != "x86_64" {
-		bad("arch", c.Arch, `want "arm64" or "x86_64"`)
+		p.add("arch", c.Arch, `want "arm64" or "x86_64"`)
 	}
 	if c.KeyPrefix == "" || strings.HasPrefix(c.KeyPrefix, "/") || strings.ContainsAny(c.KeyPrefix, "*?$") || len(c.KeyPrefix) > 512 {
-		bad("keyPrefix", c.KeyPrefix, `want a non-empty S3 key prefix such as "uploads/", not starting with "/", without "*", "?" or "$"`)
+		p.add("keyPrefix", c.KeyPrefix, `want a non-empty S3 key prefix such as "uploads/", not starting with "/", without "*", "?" or "$"`)
 	}
 	// The function's own reader, so the synth fails with the words its
 	// init would fail with.
 	if _, err := uploader.ParseKeyTemplate(c.KeyTemplate); err != nil {
-		bad("keyTemplate", c.KeyTemplate, "%v", err)
+		p.add("keyTemplate", c.KeyTemplate, "%v", err)
 	}
 	if _, err := record.ParseEnvelope(c.Envelope); err != nil || c.Envelope != strings.ToLower(c.Envelope) || c.Envelope == "" {
-		bad("envelope", c.Envelope, "want none, sns or eventbridge")
+		p.add("envelope", c.Envelope, "want none, sns or eventbridge")
 	}
 	switch {
 	case c.PointerKeyArn == "":
 	case len(c.PointerBuckets) == 0:
-		bad("pointerKeyArn", c.PointerKeyArn, "is for the pointer buckets' objects: set pointerBuckets too")
+		p.add("pointerKeyArn", c.PointerKeyArn, "is for the pointer buckets' objects: set pointerBuckets too")
 	case !isKMSKeyArn(c.PointerKeyArn):
-		bad("pointerKeyArn", c.PointerKeyArn, "want a KMS key ARN such as arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")
+		p.add("pointerKeyArn", c.PointerKeyArn, "want a KMS key ARN such as arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")
 	}
+	if c.AlarmTopicArn != "" && !strings.HasPrefix(c.AlarmTopicArn, "arn:") {
+		p.add("alarmTopicArn", c.AlarmTopicArn, "want an SNS topic ARN")
+	}
+	if c.MetricsNamespace == "" || strings.HasPrefix(c.MetricsNamespace, "AWS/") || len(c.MetricsNamespace) > 255 {
+		p.add("metricsNamespace", c.MetricsNamespace, `want a non-empty CloudWatch namespace not starting with "AWS/"`)
+	}
+}
+
+// checkLogs checks the log levels and the retention.
+func (c Config) checkLogs(p *problems) {
 	if !slices.Contains([]string{"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"}, c.ApplicationLogLevel) {
-		bad("applicationLogLevel", c.ApplicationLogLevel, "want TRACE, DEBUG, INFO, WARN, ERROR or FATAL")
+		p.add("applicationLogLevel", c.ApplicationLogLevel, "want TRACE, DEBUG, INFO, WARN, ERROR or FATAL")
 	}
 	if !slices.Contains([]string{"DEBUG", "INFO", "WARN"}, c.SystemLogLevel) {
-		bad("systemLogLevel", c.SystemLogLevel, "want DEBUG, INFO or WARN")
+		p.add("systemLogLevel", c.SystemLogLevel, "want DEBUG, INFO or WARN")
 	}
 	if _, ok := retentionDays[c.LogRetentionDays]; !ok {
-		bad("logRetentionDays", c.LogRetentionDays, "want one of CloudWatch Logs' retention periods: %s", retentionDayList())
+		p.add("logRetentionDays", c.LogRetentionDays, "want one of CloudWatch Logs' retention periods: %s", retentionDayList())
 	}
+}
+
+// checkQueue checks the batch against its window and the visibility
+// timeout against the function timeout.
+func (c Config) checkQueue(p *problems) {
 	if c.BatchSize > 10 && c.MaxBatchingWindow < time.Second {
-		bad("batchSize", c.BatchSize, "a batch size above 10 needs a maxBatchingWindow of at least 1s")
+		p.add("batchSize", c.BatchSize, "a batch size above 10 needs a maxBatchingWindow of at least 1s")
 	}
 	switch min := c.MinVisibilityTimeout(); {
 	case c.Local && c.VisibilityTimeout != 0 && c.VisibilityTimeout < c.FunctionTimeout+c.MaxBatchingWindow:
-		bad("visibilityTimeout", c.VisibilityTimeout,
+		p.add("visibilityTimeout", c.VisibilityTimeout,
 			"must be at least functionTimeout (%s) + maxBatchingWindow (%s) = %s even on the local twin, or a batch still being processed reappears",
 			c.FunctionTimeout, c.MaxBatchingWindow, c.FunctionTimeout+c.MaxBatchingWindow)
 	case !c.Local && c.VisibilityTimeout != 0 && c.VisibilityTimeout < min:
-		bad("visibilityTimeout", c.VisibilityTimeout,
+		p.add("visibilityTimeout", c.VisibilityTimeout,
 			"must be at least 6 × functionTimeout (%s) + maxBatchingWindow (%s) = %s, or a batch still being processed reappears and is handled twice; leave it unset to derive it",
 			c.FunctionTimeout, c.MaxBatchingWindow, min)
 	}
 	if c.VisibilityTimeout == 0 && c.MinVisibilityTimeout() > 12*time.Hour {
-		bad("functionTimeout", c.FunctionTimeout, "6 × functionTimeout + maxBatchingWindow exceeds SQS's 12h visibility timeout")
+		p.add("functionTimeout", c.FunctionTimeout, "6 × functionTimeout + maxBatchingWindow exceeds SQS's 12h visibility timeout")
 	}
-	if c.AlarmTopicArn != "" && !strings.HasPrefix(c.AlarmTopicArn, "arn:") {
-		bad("alarmTopicArn", c.AlarmTopicArn, "want an SNS topic ARN")
-	}
-	if c.MetricsNamespace == "" || strings.HasPrefix(c.MetricsNamespace, "AWS/") || len(c.MetricsNamespace) > 255 {
-		bad("metricsNamespace", c.MetricsNamespace, `want a non-empty CloudWatch namespace not starting with "AWS/"`)
-	}
+}
+
+// checkKnobs checks the function's optional knobs against the function
+// timeout and each other.
+func (c Config) checkKnobs(p *problems) {
 	lt := func(key, env string, limit time.Duration, limitName string) {
 		s, ok := c.FunctionEnv[env]
 		if !ok {
 			return
 		}
 		if d, err := time.ParseDuration(s); err == nil && d >= limit {
-			bad(key, s, "must be shorter than %s (%s)", limitName, limit)
+			p.add(key, s, "must be shorter than %s (%s)", limitName, limit)
 		}
 	}
 	lt("attemptTimeout", "ATTEMPT_TIMEOUT", c.FunctionTimeout, "functionTimeout")
@@ -86,22 +121,28 @@ func (c Config) validate() []error {
 		b, _ := time.ParseDuration(base)
 		m, _ := time.ParseDuration(max)
 		if m < b {
-			bad("retryMaxDelay", max, "must not be shorter than retryBaseDelay (%s)", base)
+			p.add("retryMaxDelay", max, "must not be shorter than retryBaseDelay (%s)", base)
 		}
 	}
-	// Last, the function's own reading of the environment the stack gives it
-	// (ranges, combinations): what would fail its cold start fails the synth.
-	if len(errs) == 0 {
-		env := map[string]string{"BUCKET_NAME": "synth-check", "KEY_PREFIX": c.KeyPrefix, "KEY_TEMPLATE": c.KeyTemplate,
-			"METRICS_NAMESPACE": c.MetricsNamespace, "ENVELOPE": c.Envelope, "POINTER_BUCKETS": strings.Join(c.PointerBuckets, ",")}
-		for k, v := range c.FunctionEnv {
-			env[k] = v
-		}
-		if _, err := uploader.ConfigFromEnv(func(k string) string { return env[k] }); err != nil {
-			errs = append(errs, fmt.Errorf("function environment from context (see settings table): %w", err))
-		}
+}
+
+// checkFunctionEnv reads the environment the stack gives the function
+// (ranges, combinations) with the function's own reader: what would fail
+// its cold start fails the synth.
+func (c Config) checkFunctionEnv() error {
+	env := map[string]string{"BUCKET_NAME": "synth-check", "KEY_PREFIX": c.KeyPrefix, "KEY_TEMPLATE": c.KeyTemplate,
+		"METRICS_NAMESPACE": c.MetricsNamespace, "ENVELOPE": c.Envelope, "POINTER_BUCKETS": strings.Join(c.PointerBuckets, ",")}
+	if c.FunctionDeadLetters {
+		// The stack passes the DLQ's URL, known only at deploy time.
+		env["DEAD_LETTER_QUEUE_URL"] = "https://sqs.us-east-1.amazonaws.com/123456789012/synth-check"
 	}
-	return errs
+	for k, v := range c.FunctionEnv {
+		env[k] = v
+	}
+	if _, err := uploader.ConfigFromEnv(func(k string) string { return env[k] }); err != nil {
+		return fmt.Errorf("function environment from context (see settings table): %w", err)
+	}
+	return nil
 }
 
 // isKMSKeyArn reports whether s is the ARN of a KMS key (not an alias: a

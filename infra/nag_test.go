@@ -18,6 +18,7 @@ func TestNagAwsSolutions(t *testing.T) {
 		"kms dev topic":   {"kms": "true", "dev": "true", "alarmTopicArn": "arn:aws:sns:us-east-1:123456789012:oncall"},
 		"local dev amd64": {"local": "true", "dev": "true", "arch": "x86_64", "versioned": "false"},
 		"pointers":        {"pointerBuckets": "payloads-a,payloads.b", "kms": "true", "pointerKeyArn": testPointerKeyArn, "envelope": "sns"},
+		"no dead letters": {"functionDeadLetters": "false"},
 	}
 	for name, ctx := range variants {
 		t.Run(name, func(t *testing.T) {

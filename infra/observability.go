@@ -67,7 +67,16 @@ type observability struct {
 	alarms    []awscloudwatch.Alarm
 }
 
+// newObservability adds the saved queries, the alarms and the dashboard.
 func newObservability(stack awscdk.Stack, cfg Config, fn *uploaderFunction, q *queues) *observability {
+	saveQueries(stack, cfg, fn)
+	alarms := newAlarms(stack, cfg, fn, q)
+	return &observability{dashboard: newDashboard(stack, cfg, fn, q, alarms), alarms: alarms}
+}
+
+// saveQueries saves the Logs Insights queries with the stack (not on moto)
+// and records them in the template's metadata.
+func saveQueries(stack awscdk.Stack, cfg Config, fn *uploaderFunction) {
 	queries := map[string]*string{}
 	for _, sq := range savedQueries() {
 		queries[sq.name] = sq.query.ToString()
@@ -81,11 +90,17 @@ func newObservability(stack awscdk.Stack, cfg Config, fn *uploaderFunction, q *q
 		})
 	}
 	stack.AddMetadata(jsii.String(queryMetadataKey), queries)
+}
 
-	minute := awscdk.Duration_Minutes(jsii.Number(1))
+// minute is the period of every alarm and graph.
+func minute() awscdk.Duration { return awscdk.Duration_Minutes(jsii.Number(1)) }
+
+// newAlarms adds the alarms: a message in the DLQ, the oldest message too
+// old, a function error; each notifies alarmTopicArn when set.
+func newAlarms(stack awscdk.Stack, cfg Config, fn *uploaderFunction, q *queues) []awscloudwatch.Alarm {
 	alarms := []awscloudwatch.Alarm{
 		q.dlq.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
-			Statistic: jsii.String("Maximum"), Period: minute,
+			Statistic: jsii.String("Maximum"), Period: minute(),
 		}).CreateAlarm(stack, jsii.String("DeadLetterQueueNotEmpty"), &awscloudwatch.CreateAlarmOptions{
 			AlarmDescription:   jsii.String("Messages in the dead-letter queue: uploads that failed maxReceiveCount times. Inspect them, fix the cause, then redrive."),
 			Threshold:          jsii.Number(1),
@@ -94,7 +109,7 @@ func newObservability(stack awscdk.Stack, cfg Config, fn *uploaderFunction, q *q
 			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 		}),
 		q.queue.MetricApproximateAgeOfOldestMessage(&awscloudwatch.MetricOptions{
-			Statistic: jsii.String("Maximum"), Period: minute,
+			Statistic: jsii.String("Maximum"), Period: minute(),
 		}).CreateAlarm(stack, jsii.String("OldestMessageTooOld"), &awscloudwatch.CreateAlarmOptions{
 			AlarmDescription:   jsii.String(fmt.Sprintf("The oldest message has waited %s or more: the function is falling behind or failing.", cfg.OldestMessageAlarm)),
 			Threshold:          jsii.Number(cfg.OldestMessageAlarm.Seconds()),
@@ -103,7 +118,7 @@ func newObservability(stack awscdk.Stack, cfg Config, fn *uploaderFunction, q *q
 			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 		}),
 		fn.function.MetricErrors(&awscloudwatch.MetricOptions{
-			Statistic: jsii.String("Sum"), Period: minute,
+			Statistic: jsii.String("Sum"), Period: minute(),
 		}).CreateAlarm(stack, jsii.String("FunctionErrors"), &awscloudwatch.CreateAlarmOptions{
 			AlarmDescription:   jsii.String("The function returned an error, timed out or crashed: its whole batch is retried. Record failures are reported per item and do not count here."),
 			Threshold:          jsii.Number(1),
@@ -118,76 +133,47 @@ func newObservability(stack awscdk.Stack, cfg Config, fn *uploaderFunction, q *q
 			a.AddAlarmAction(action)
 		}
 	}
+	return alarms
+}
 
-	emf := func(name string) awscloudwatch.IMetric {
-		return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-			Namespace:     jsii.String(cfg.MetricsNamespace),
-			MetricName:    jsii.String(name),
-			DimensionsMap: &map[string]*string{"FunctionName": fn.function.FunctionName()},
-			Statistic:     jsii.String("Sum"),
-			Period:        minute,
-		})
+// newDashboard adds the dashboard: the function's EMF metrics, the queues'
+// depth, the function's own metrics, the alarms and the recent retries.
+func newDashboard(stack awscdk.Stack, cfg Config, fn *uploaderFunction, q *queues, alarms []awscloudwatch.Alarm) awscloudwatch.Dashboard {
+	emf := func(name string) awscloudwatch.IMetric { return emfMetric(cfg, fn, name) }
+	peak := func(label string) *awscloudwatch.MetricOptions {
+		return &awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: minute(), Label: jsii.String(label)}
 	}
-	graph := func(title string, left []awscloudwatch.IMetric, right []awscloudwatch.IMetric) awscloudwatch.IWidget {
-		return awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
-			Title: jsii.String(title), Left: &left, Right: &right, Width: jsii.Number(12), Height: jsii.Number(6),
-		})
+	stat := func(statistic string) *awscloudwatch.MetricOptions {
+		return &awscloudwatch.MetricOptions{Statistic: jsii.String(statistic), Period: minute()}
 	}
-	alarmRefs := []interfacesawscloudwatch.IAlarmRef{}
-	for _, a := range alarms {
-		alarmRefs = append(alarmRefs, a)
-	}
-	retriesQuery := savedQueries()[0].query.ToString()
-	var alarmWidget awscloudwatch.IWidget = awscloudwatch.NewAlarmStatusWidget(&awscloudwatch.AlarmStatusWidgetProps{
-		Title: jsii.String("Alarms"), Alarms: &alarmRefs, Width: jsii.Number(12), Height: jsii.Number(6),
-	})
-	if cfg.Local {
-		// moto's CloudFormation skips AWS::CloudWatch::Alarm, so a reference to
-		// an alarm's ARN fails the local deploy. The alarms stay in the template.
-		alarmWidget = awscloudwatch.NewTextWidget(&awscloudwatch.TextWidgetProps{
-			Markdown: jsii.String("Alarm status is left out of the local (moto) stack."),
-			Width:    jsii.Number(12), Height: jsii.Number(6),
-		})
-	}
-
-	dashboard := awscloudwatch.NewDashboard(stack, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
+	type metrics = []awscloudwatch.IMetric
+	return awscloudwatch.NewDashboard(stack, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
 		DefaultInterval: awscdk.Duration_Hours(jsii.Number(3)),
 		Widgets: &[]*[]awscloudwatch.IWidget{
 			{
-				graph("Messages (function EMF)", []awscloudwatch.IMetric{emf("Received"), emf("Uploaded"), emf("Duplicates"), emf("Failed")}, nil),
-				graph("Retries and S3 throttles (function EMF)", []awscloudwatch.IMetric{emf("Retries"), emf("Throttles")}, nil),
+				graph("Messages (function EMF)", metrics{emf("Received"), emf("Uploaded"), emf("Duplicates"), emf("Failed")}, nil),
+				graph("Retries and S3 throttles (function EMF)", metrics{emf("Retries"), emf("Throttles")}, nil),
 			},
 			{
 				graph("Queue depth",
-					[]awscloudwatch.IMetric{
-						q.queue.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: minute, Label: jsii.String("Visible")}),
-						q.queue.MetricApproximateNumberOfMessagesNotVisible(&awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: minute, Label: jsii.String("In flight")}),
+					metrics{
+						q.queue.MetricApproximateNumberOfMessagesVisible(peak("Visible")),
+						q.queue.MetricApproximateNumberOfMessagesNotVisible(peak("In flight")),
 					},
-					[]awscloudwatch.IMetric{
-						q.queue.MetricApproximateAgeOfOldestMessage(&awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: minute, Label: jsii.String("Age of oldest (s)")}),
-					}),
-				graph("Dead-letter queue depth",
-					[]awscloudwatch.IMetric{
-						q.dlq.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: minute, Label: jsii.String("DLQ visible")}),
-					}, nil),
+					metrics{q.queue.MetricApproximateAgeOfOldestMessage(peak("Age of oldest (s)"))}),
+				graph("Dead-letter queue depth", metrics{q.dlq.MetricApproximateNumberOfMessagesVisible(peak("DLQ visible"))}, nil),
 			},
 			{
 				graph("Function",
-					[]awscloudwatch.IMetric{
-						fn.function.MetricInvocations(&awscloudwatch.MetricOptions{Statistic: jsii.String("Sum"), Period: minute}),
-						fn.function.MetricErrors(&awscloudwatch.MetricOptions{Statistic: jsii.String("Sum"), Period: minute}),
-						fn.function.MetricThrottles(&awscloudwatch.MetricOptions{Statistic: jsii.String("Sum"), Period: minute}),
-					},
-					[]awscloudwatch.IMetric{
-						fn.function.MetricDuration(&awscloudwatch.MetricOptions{Statistic: jsii.String("p99"), Period: minute}),
-					}),
-				alarmWidget,
+					metrics{fn.function.MetricInvocations(stat("Sum")), fn.function.MetricErrors(stat("Sum")), fn.function.MetricThrottles(stat("Sum"))},
+					metrics{fn.function.MetricDuration(stat("p99"))}),
+				alarmWidget(cfg, alarms),
 			},
 			{
 				awscloudwatch.NewLogQueryWidget(&awscloudwatch.LogQueryWidgetProps{
 					Title:         jsii.String("Recent retries (saved query retries-by-message)"),
 					LogGroupNames: &[]*string{fn.logGroup.LogGroupName()},
-					QueryString:   retriesQuery,
+					QueryString:   savedQueries()[0].query.ToString(),
 					View:          awscloudwatch.LogQueryVisualizationType_TABLE,
 					Width:         jsii.Number(24),
 					Height:        jsii.Number(8),
@@ -195,7 +181,43 @@ func newObservability(stack awscdk.Stack, cfg Config, fn *uploaderFunction, q *q
 			},
 		},
 	})
-	return &observability{dashboard: dashboard, alarms: alarms}
+}
+
+// emfMetric is one of the function's EMF metrics, summed per minute.
+func emfMetric(cfg Config, fn *uploaderFunction, name string) awscloudwatch.IMetric {
+	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace:     jsii.String(cfg.MetricsNamespace),
+		MetricName:    jsii.String(name),
+		DimensionsMap: &map[string]*string{"FunctionName": fn.function.FunctionName()},
+		Statistic:     jsii.String("Sum"),
+		Period:        minute(),
+	})
+}
+
+// graph is a half-width graph widget.
+func graph(title string, left, right []awscloudwatch.IMetric) awscloudwatch.IWidget {
+	return awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
+		Title: jsii.String(title), Left: &left, Right: &right, Width: jsii.Number(12), Height: jsii.Number(6),
+	})
+}
+
+// alarmWidget shows the alarms' status, or on moto a note that it cannot.
+func alarmWidget(cfg Config, alarms []awscloudwatch.Alarm) awscloudwatch.IWidget {
+	if cfg.Local {
+		// moto's CloudFormation skips AWS::CloudWatch::Alarm, so a reference to
+		// an alarm's ARN fails the local deploy. The alarms stay in the template.
+		return awscloudwatch.NewTextWidget(&awscloudwatch.TextWidgetProps{
+			Markdown: jsii.String("Alarm status is left out of the local (moto) stack."),
+			Width:    jsii.Number(12), Height: jsii.Number(6),
+		})
+	}
+	refs := []interfacesawscloudwatch.IAlarmRef{}
+	for _, a := range alarms {
+		refs = append(refs, a)
+	}
+	return awscloudwatch.NewAlarmStatusWidget(&awscloudwatch.AlarmStatusWidgetProps{
+		Title: jsii.String("Alarms"), Alarms: &refs, Width: jsii.Number(12), Height: jsii.Number(6),
+	})
 }
 
 // retentionDays maps a number of days to CloudWatch Logs' retention settings.

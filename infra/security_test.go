@@ -7,6 +7,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/jsii-runtime-go"
 )
 
 // TestLeastPrivilege reads every permission the function's role holds in
@@ -18,9 +25,12 @@ import (
 // key, only with the kms option; s3:GetObject on <pointer bucket>/* for
 // each of pointerBuckets (the source of a server-side copy) and kms:Decrypt
 // on pointerKeyArn, only with those settings; writing its own log group;
-// consuming (not sending to) its own queue. The S3 and KMS grants must be
-// exactly these: each one present, no other. No wildcard action, no "*"
-// resource, no NotAction or NotResource.
+// consuming (not sending to) its own queue, sqs:ChangeMessageVisibility
+// included (the function's backoff); sqs:SendMessage on the dead-letter
+// queue, only with functionDeadLetters, and no KMS grant for it (the
+// queues use SQS-managed keys). The S3, KMS, sqs:ChangeMessageVisibility
+// and sqs:SendMessage grants must be exactly these: each one present, no
+// other. No wildcard action, no "*" resource, no NotAction or NotResource.
 func TestLeastPrivilege(t *testing.T) {
 	for name, overrides := range map[string]map[string]any{
 		"defaults":   nil,
@@ -32,6 +42,8 @@ func TestLeastPrivilege(t *testing.T) {
 		// Pointers: read the named buckets' objects, nothing else of them.
 		"pointers":         {"pointerBuckets": "payloads-a,payloads.b", "envelope": "sns"},
 		"pointers+kms+key": {"pointerBuckets": "payloads-a", "kms": "true", "pointerKeyArn": testPointerKeyArn},
+		// The function routes no failures itself: no send to the DLQ.
+		"no dead letters": {"functionDeadLetters": "false"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			s := synthOnce(t, overrides)
@@ -79,10 +91,15 @@ func leastPrivilege(t *testing.T, s *synthesized) {
 
 	prefix := s.cfg.KeyPrefix
 	objects := obj{"Fn::Join": arr{"", arr{getAtt(s.id(t, "Uploads"), "Arn"), "/" + prefix + "*"}}}
-	// exact: each of these S3 and KMS grants must be there, and no other.
+	// exact: each of these grants must be there, and no other.
 	exact := map[string][]any{
 		"s3:PutObject": {objects},
 		"s3:GetObject": {objects},
+		// The event source's, which the function's backoff relies on.
+		"sqs:ChangeMessageVisibility": {getAtt(s.id(t, "Queue"), "Arn")},
+	}
+	if s.cfg.FunctionDeadLetters {
+		exact["sqs:SendMessage"] = []any{getAtt(s.id(t, "DeadLetterQueue"), "Arn")}
 	}
 	for _, b := range s.cfg.PointerBuckets {
 		exact["s3:GetObject"] = append(exact["s3:GetObject"], pointerObjects(b))
@@ -100,7 +117,7 @@ func leastPrivilege(t *testing.T, s *synthesized) {
 	for _, a := range []string{"logs:CreateLogStream", "logs:PutLogEvents"} {
 		loose[a] = getAtt(s.id(t, "FunctionLogs"), "Arn")
 	}
-	for _, a := range []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"} {
+	for _, a := range []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"} {
 		loose[a] = getAtt(s.id(t, "Queue"), "Arn")
 	}
 
@@ -152,6 +169,47 @@ func leastPrivilege(t *testing.T, s *synthesized) {
 			}
 		}
 	}
+}
+
+// TestFailureRoutingOnKMSQueue: the queues use SQS-managed keys today, so
+// the stack never reaches grantFailureRouting's KMS branch. Here it gets a
+// dead-letter queue with a KMS key of its own, and must grant exactly
+// sqs:SendMessage on that queue and kms:GenerateDataKey and kms:Decrypt on
+// that key: not GrantSendMessages' GetQueueAttributes, GetQueueUrl,
+// kms:Encrypt or kms:ReEncrypt*.
+func TestFailureRoutingOnKMSQueue(t *testing.T) {
+	ctx := cdkJSONContext(t)
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
+	stack := awscdk.NewStack(app, jsii.String("Routing"), nil)
+	key := awskms.NewKey(stack, jsii.String("DeadLetterKey"), nil)
+	q := &queues{
+		queue: awssqs.NewQueue(stack, jsii.String("Queue"), nil),
+		dlq: awssqs.NewQueue(stack, jsii.String("DeadLetterQueue"), &awssqs.QueueProps{
+			Encryption: awssqs.QueueEncryption_KMS, EncryptionMasterKey: key,
+		}),
+	}
+	role := awsiam.NewRole(stack, jsii.String("FunctionRole"), &awsiam.RoleProps{
+		AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+	})
+	grantFailureRouting(role, DefaultConfig(), q)
+	s := &synthesized{app: app, stack: stack, template: assertions.Template_FromStack(stack, nil)}
+
+	s.count(t, "AWS::IAM::Policy", 1)
+	s.hasProps(t, "send to the DLQ and use its key, nothing more", "AWS::IAM::Policy", obj{
+		"Roles": arr{ref(s.id(t, "FunctionRole"))},
+		"PolicyDocument": obj{"Version": "2012-10-17", "Statement": arr{
+			obj{
+				"Sid": "SendToDeadLetterQueue", "Effect": "Allow",
+				"Action":   "sqs:SendMessage",
+				"Resource": getAtt(s.id(t, "DeadLetterQueue"), "Arn"),
+			},
+			obj{
+				"Sid": "UseDeadLetterQueueKey", "Effect": "Allow",
+				"Action":   arr{"kms:Decrypt", "kms:GenerateDataKey"},
+				"Resource": getAtt(s.id(t, "DeadLetterKey"), "Arn"),
+			},
+		}},
+	})
 }
 
 // testPointerKeyArn is the pointerKeyArn of the tests.

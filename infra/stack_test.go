@@ -227,10 +227,11 @@ func TestFunction(t *testing.T) {
 			},
 			// Exactly these: knobs the context does not set keep the function's defaults.
 			"Environment": obj{"Variables": assertions.Match_ObjectEquals(&obj{
-				"BUCKET_NAME":       ref(s.id(t, "Uploads")),
-				"KEY_PREFIX":        "uploads/",
-				"KEY_TEMPLATE":      "{key}",
-				"METRICS_NAMESPACE": "S3Uploader",
+				"BUCKET_NAME":           ref(s.id(t, "Uploads")),
+				"KEY_PREFIX":            "uploads/",
+				"KEY_TEMPLATE":          "{key}",
+				"METRICS_NAMESPACE":     "S3Uploader",
+				"DEAD_LETTER_QUEUE_URL": ref(s.id(t, "DeadLetterQueue")),
 			})},
 		})
 		s.has(t, "explicit log group with retention", "AWS::Logs::LogGroup", obj{
@@ -251,29 +252,40 @@ func TestFunction(t *testing.T) {
 			"MemorySize":    512,
 			"LoggingConfig": obj{"LogFormat": "JSON", "ApplicationLogLevel": "DEBUG", "SystemLogLevel": "WARN", "LogGroup": assertions.Match_AnyValue()},
 			"Environment": obj{"Variables": assertions.Match_ObjectEquals(&obj{
-				"BUCKET_NAME":        ref(s.id(t, "Uploads")),
-				"KEY_PREFIX":         "in/",
-				"KEY_TEMPLATE":       "{attr:tenant}/{sent:2006/01/02}/{key}",
-				"METRICS_NAMESPACE":  "Uploads/Test",
-				"RETRY_MAX_ATTEMPTS": "7",
-				"RETRY_BASE_DELAY":   "50ms",
-				"RETRY_MAX_DELAY":    "5s",
-				"ATTEMPT_TIMEOUT":    "3s",
-				"UPLOAD_CONCURRENCY": "16",
-				"DEADLINE_MARGIN":    "2s",
-				"S3_CHECKSUM":        "when_required",
+				"BUCKET_NAME":           ref(s.id(t, "Uploads")),
+				"KEY_PREFIX":            "in/",
+				"KEY_TEMPLATE":          "{attr:tenant}/{sent:2006/01/02}/{key}",
+				"METRICS_NAMESPACE":     "Uploads/Test",
+				"DEAD_LETTER_QUEUE_URL": ref(s.id(t, "DeadLetterQueue")),
+				"RETRY_MAX_ATTEMPTS":    "7",
+				"RETRY_BASE_DELAY":      "50ms",
+				"RETRY_MAX_DELAY":       "5s",
+				"ATTEMPT_TIMEOUT":       "3s",
+				"UPLOAD_CONCURRENCY":    "16",
+				"DEADLINE_MARGIN":       "2s",
+				"S3_CHECKSUM":           "when_required",
 			})},
 		})
 		s.hasProps(t, "log retention", "AWS::Logs::LogGroup", obj{"RetentionInDays": 7})
 		p := synthOnce(t, map[string]any{"envelope": "sns", "pointerBuckets": "payloads-a,payloads.b"})
 		p.hasProps(t, "envelope and pointer buckets reach the function", "AWS::Lambda::Function", obj{
 			"Environment": obj{"Variables": assertions.Match_ObjectEquals(&obj{
-				"BUCKET_NAME":       ref(p.id(t, "Uploads")),
+				"BUCKET_NAME":           ref(p.id(t, "Uploads")),
+				"KEY_PREFIX":            "uploads/",
+				"KEY_TEMPLATE":          "{key}",
+				"METRICS_NAMESPACE":     "S3Uploader",
+				"DEAD_LETTER_QUEUE_URL": ref(p.id(t, "DeadLetterQueue")),
+				"ENVELOPE":              "sns",
+				"POINTER_BUCKETS":       "payloads-a,payloads.b",
+			})},
+		})
+		n := synthOnce(t, map[string]any{"functionDeadLetters": "false"})
+		n.hasProps(t, "functionDeadLetters false: no DLQ URL", "AWS::Lambda::Function", obj{
+			"Environment": obj{"Variables": assertions.Match_ObjectEquals(&obj{
+				"BUCKET_NAME":       ref(n.id(t, "Uploads")),
 				"KEY_PREFIX":        "uploads/",
 				"KEY_TEMPLATE":      "{key}",
 				"METRICS_NAMESPACE": "S3Uploader",
-				"ENVELOPE":          "sns",
-				"POINTER_BUCKETS":   "payloads-a,payloads.b",
 			})},
 		})
 		s.hasProps(t, "S3 grant follows the key prefix, whatever the key template", "AWS::IAM::Policy", obj{
@@ -286,8 +298,23 @@ func TestFunction(t *testing.T) {
 	})
 }
 
+// TestFunctionPermissions asserts the function's policy statement by
+// statement. sqs:ChangeMessageVisibility, with which the function pushes a
+// transient failure back with a backoff, is the event source's (consume
+// messages) on the source queue, with or without functionDeadLetters;
+// sqs:SendMessage on the DLQ is granted only with it.
 func TestFunctionPermissions(t *testing.T) {
-	s := synthOnce(t, nil)
+	for name, ctx := range map[string]map[string]any{
+		"defaults":                  nil,
+		"functionDeadLetters false": {"functionDeadLetters": "false"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			functionPermissions(t, synthOnce(t, ctx))
+		})
+	}
+}
+
+func functionPermissions(t *testing.T, s *synthesized) {
 	role := s.id(t, "FunctionRole")
 	s.hasProps(t, "role: assumed by Lambda, no managed policies", "AWS::IAM::Role", obj{
 		"AssumeRolePolicyDocument": obj{"Statement": arr{obj{
@@ -297,26 +324,37 @@ func TestFunctionPermissions(t *testing.T) {
 		"Policies":          assertions.Match_Absent(),
 	})
 	s.count(t, "AWS::IAM::Policy", 1)
-	s.hasProps(t, "policy: exactly logs to its group, put/get under the prefix, consume its queue", "AWS::IAM::Policy", obj{
-		"Roles": arr{ref(role)},
-		"PolicyDocument": obj{"Version": "2012-10-17", "Statement": arr{
-			obj{
-				"Effect":   "Allow",
-				"Action":   arr{"logs:CreateLogStream", "logs:PutLogEvents"},
-				"Resource": getAtt(s.id(t, "FunctionLogs"), "Arn"),
-			},
-			obj{
-				"Sid": "UploadObjectsUnderPrefix", "Effect": "Allow",
-				"Action":   arr{"s3:GetObject", "s3:PutObject"},
-				"Resource": obj{"Fn::Join": arr{"", arr{getAtt(s.id(t, "Uploads"), "Arn"), "/uploads/*"}}},
-			},
-			obj{
-				"Effect": "Allow",
-				"Action": arr{"sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
-					"sqs:GetQueueUrl", "sqs:ReceiveMessage"},
-				"Resource": getAtt(s.id(t, "Queue"), "Arn"),
-			},
-		}},
+	statements := arr{
+		obj{
+			"Effect":   "Allow",
+			"Action":   arr{"logs:CreateLogStream", "logs:PutLogEvents"},
+			"Resource": getAtt(s.id(t, "FunctionLogs"), "Arn"),
+		},
+		obj{
+			"Sid": "UploadObjectsUnderPrefix", "Effect": "Allow",
+			"Action":   arr{"s3:GetObject", "s3:PutObject"},
+			"Resource": obj{"Fn::Join": arr{"", arr{getAtt(s.id(t, "Uploads"), "Arn"), "/uploads/*"}}},
+		},
+		// The event source's grant; it holds sqs:ChangeMessageVisibility.
+		obj{
+			"Effect": "Allow",
+			"Action": arr{"sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+				"sqs:GetQueueUrl", "sqs:ReceiveMessage"},
+			"Resource": getAtt(s.id(t, "Queue"), "Arn"),
+		},
+	}
+	what := "policy: exactly logs to its group, put/get under the prefix, consume its queue"
+	if s.cfg.FunctionDeadLetters {
+		what += ", send to its DLQ"
+		statements = append(statements, obj{
+			"Sid": "SendToDeadLetterQueue", "Effect": "Allow",
+			"Action":   "sqs:SendMessage",
+			"Resource": getAtt(s.id(t, "DeadLetterQueue"), "Arn"),
+		})
+	}
+	s.hasProps(t, what, "AWS::IAM::Policy", obj{
+		"Roles":          arr{ref(role)},
+		"PolicyDocument": obj{"Version": "2012-10-17", "Statement": statements},
 	})
 
 	// Belt and braces over the whole template: no wildcard action in any

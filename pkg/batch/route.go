@@ -51,13 +51,13 @@ const (
 	DefaultRedeliveryMax  = 15 * time.Minute
 )
 
-// redeliveryDelay is how long a record that failed for a transient reason
+// RedeliveryDelay is how long a record that failed for a transient reason
 // on its receive-th delivery stays hidden: between half and all of
 // base × 2^(receive−1), capped at max, in whole seconds (SQS's unit),
 // at least one. Half is fixed so that a record never comes straight back;
-// the other half is jitter, so records that failed together do not return
-// together.
-func redeliveryDelay(receive int, base, limit time.Duration, r float64) time.Duration {
+// the other half is jitter (r, in [0, 1)), so records that failed
+// together do not return together.
+func RedeliveryDelay(receive int, base, limit time.Duration, r float64) time.Duration {
 	d := base
 	for i := 1; i < receive && d < limit; i++ {
 		d *= 2
@@ -95,7 +95,7 @@ func (r *run) route(i int, f Failure) (deadLettered bool, redeliver time.Duratio
 			return true, 0, nil
 		}
 	}
-	d := redeliveryDelay(receiveCount(rec), cmp.Or(p.RedeliveryBase, DefaultRedeliveryBase),
+	d := RedeliveryDelay(receiveCount(rec), cmp.Or(p.RedeliveryBase, DefaultRedeliveryBase),
 		cmp.Or(p.RedeliveryMax, DefaultRedeliveryMax), rand.Float64())
 	return false, d, err
 }

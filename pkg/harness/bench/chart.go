@@ -19,6 +19,37 @@ const (
 
 var idealColor = color.RGBA{A: 255} // black
 
+// NewChart returns a plot with title and its axes labelled ("" leaves an
+// axis bare), over a grid: the setup the harness's charts share.
+func NewChart(title, xLabel, yLabel string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = xLabel
+	p.Y.Label.Text = yLabel
+	p.Add(plotter.NewGrid())
+	return p
+}
+
+// SaveChart writes p to file (its format by the extension) at the
+// harness's chart size, 8 × 4.5 inches.
+func SaveChart(p *plot.Plot, file string) error {
+	return p.Save(chartWidth, chartHeight, file)
+}
+
+// ReferenceLine is a thin black dashed line at y(x): the ideal, or the
+// limit, the strategies' lines are read against.
+func ReferenceLine(y func(x float64) float64) *plotter.Function {
+	l := plotter.NewFunction(y)
+	l.Color, l.Width, l.Dashes = idealColor, vg.Points(1), []vg.Length{vg.Points(4), vg.Points(3)}
+	return l
+}
+
+// BarOffset is the offset of the k-th of n bar charts of width w drawn side
+// by side, the group centred on its X value.
+func BarOffset(w vg.Length, k, n int) vg.Length {
+	return w * vg.Length(float64(k)-float64(n-1)/2)
+}
+
 // strategyStyle gives each strategy the same colour in every chart, and this
 // project's line a heavier stroke.
 func strategyStyle(i int, name string) draw.LineStyle {
@@ -32,11 +63,7 @@ func strategyStyle(i int, name string) draw.LineStyle {
 // StoredChart draws objects stored over time, one line per strategy (its
 // median run), with the ideal: the throttle's burst, then its rate.
 func StoredChart(file, title string, sums []Summary) error {
-	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = "seconds since the first request"
-	p.Y.Label.Text = "objects stored"
-	p.Add(plotter.NewGrid())
+	p := NewChart(title, "seconds since the first request", "objects stored")
 	var sc Scenario
 	maxT := 0.0
 	for i, s := range sums {
@@ -62,24 +89,19 @@ func StoredChart(file, title string, sums []Summary) error {
 		allowed := sc.Sim.Rate * float64(max(1, sc.Prefixes))
 		burst := float64(sc.Sim.Burst * max(1, sc.Prefixes))
 		objects := float64(sc.Objects)
-		ideal := plotter.NewFunction(func(t float64) float64 { return min(objects, burst+allowed*t) })
-		ideal.Color, ideal.Width, ideal.Dashes = idealColor, vg.Points(1), []vg.Length{vg.Points(4), vg.Points(3)}
+		ideal := ReferenceLine(func(t float64) float64 { return min(objects, burst+allowed*t) })
 		ideal.XMin, ideal.XMax = 0, maxT
 		p.Add(ideal)
 		p.Legend.Add(fmt.Sprintf("ideal: %.0f PUT/s (%.1f s)", allowed, sc.withDefaults().Ideal().Seconds()), ideal)
 	}
-	return p.Save(chartWidth, chartHeight, file)
+	return SaveChart(p, file)
 }
 
 // RequestsChart draws requests sent per second, one line per strategy
 // (its median run), against the rate the throttle allows.
 func RequestsChart(file, title string, sums []Summary) error {
-	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = "seconds since the first request"
-	p.Y.Label.Text = "requests per second (all answers)"
+	p := NewChart(title, "seconds since the first request", "requests per second (all answers)")
 	p.Legend.Top = true
-	p.Add(plotter.NewGrid())
 	var sc Scenario
 	maxT, maxY := 0.0, 0.0
 	for i, s := range sums {
@@ -105,8 +127,7 @@ func RequestsChart(file, title string, sums []Summary) error {
 	}
 	if sc.Sim.Rate > 0 {
 		allowed := sc.Sim.Rate * float64(max(1, sc.Prefixes))
-		line := plotter.NewFunction(func(float64) float64 { return allowed })
-		line.Color, line.Width, line.Dashes = idealColor, vg.Points(1), []vg.Length{vg.Points(4), vg.Points(3)}
+		line := ReferenceLine(func(float64) float64 { return allowed })
 		line.XMin, line.XMax = 0, maxT
 		p.Add(line)
 		p.Legend.Add(fmt.Sprintf("allowed: %.0f PUT/s", allowed), line)
@@ -114,7 +135,7 @@ func RequestsChart(file, title string, sums []Summary) error {
 		p.Y.Max = min(maxY, 2*allowed)
 	}
 	p.Y.Min = 0
-	return p.Save(chartWidth, chartHeight, file)
+	return SaveChart(p, file)
 }
 
 // ShardChart draws throughput against the number of prefixes, next to the
@@ -171,7 +192,7 @@ func ShardChart(file string, runs []Result) error {
 			return err
 		}
 		b.Color = bar.c
-		b.Offset = w * vg.Length(float64(k)-float64(len(bars)-1)/2)
+		b.Offset = BarOffset(w, k, len(bars))
 		p.Add(b)
 		p.Legend.Add(bar.label, b)
 	}
@@ -183,13 +204,10 @@ func ShardChart(file string, runs []Result) error {
 // MatrixChart draws, per row of the matrix, each strategy's throughput
 // relative to the best of the row, as grouped bars.
 func MatrixChart(file, title string, results []RowResult) error {
-	p := plot.New()
-	p.Title.Text = title
-	p.Y.Label.Text = "throughput ÷ best of the row"
+	p := NewChart(title, "", "throughput ÷ best of the row")
 	p.Y.Min, p.Y.Max = 0, 1.1
-	p.Add(plotter.NewGrid())
 	if len(results) == 0 {
-		return p.Save(chartWidth, chartHeight, file)
+		return SaveChart(p, file)
 	}
 	names := make([]string, len(results))
 	for i, rr := range results {
@@ -216,7 +234,7 @@ func MatrixChart(file, title string, results []RowResult) error {
 		if name == Project().Name {
 			bars.Color = idealColor
 		}
-		bars.Offset = w * vg.Length(float64(k)-float64(len(strategies)-1)/2)
+		bars.Offset = BarOffset(w, k, len(strategies))
 		p.Add(bars)
 		p.Legend.Add(name, bars)
 	}

@@ -177,85 +177,25 @@ func Run(ctx context.Context, sc Scenario, st Strategy) (Result, error) {
 		return Result{}, err
 	}
 	defer sim.Close()
-
 	cfg, err := sc.functionConfig()
 	if err != nil {
 		return Result{}, err
 	}
-	handlers := make([]HandlerFunc, sc.Instances)
-	for i := range handlers {
-		if handlers[i], err = st.New(ctx, sim.URL(), cfg); err != nil {
-			return Result{}, fmt.Errorf("%s: instance %d: %w", st.Name, i, err)
-		}
+	handlers, err := instances(ctx, st, sim.URL(), cfg, sc.Instances)
+	if err != nil {
+		return Result{}, err
 	}
 	msgs, keys := sc.Messages(cfg.KeyPrefix)
-	keyOf := make(map[string]string, len(msgs))
-	for i, m := range msgs {
-		keyOf[m.MessageId] = keys[i]
-	}
 	q := &queue{msgs: msgs}
+	t := newTally(len(msgs))
 
-	var (
-		mu      sync.Mutex
-		failed  = make(map[string]bool)
-		handed  = make(map[string]time.Time, len(msgs))
-		invokes int
-		errs    int
-	)
 	start := time.Now()
 	g, gctx := errgroup.WithContext(ctx)
 	for _, h := range handlers {
-		g.Go(func() error {
-			for {
-				if sc.Cutoff > 0 && time.Since(start) >= sc.Cutoff {
-					return nil
-				}
-				b := q.take(sc.BatchSize)
-				if len(b) == 0 || gctx.Err() != nil {
-					return gctx.Err()
-				}
-				t0 := time.Now()
-				mu.Lock()
-				for _, m := range b {
-					handed[m.MessageId] = t0
-				}
-				invokes++
-				mu.Unlock()
-				ictx, cancel := context.WithTimeout(gctx, sc.Timeout)
-				resp, err := h(ictx, events.SQSEvent{Records: b})
-				cancel()
-				mu.Lock()
-				if err != nil {
-					// The whole batch fails: Lambda would retry all of it.
-					errs++
-					for _, m := range b {
-						failed[m.MessageId] = true
-					}
-				}
-				for _, f := range resp.BatchItemFailures {
-					failed[f.ItemIdentifier] = true
-				}
-				mu.Unlock()
-			}
-		})
+		g.Go(func() error { return t.serve(gctx, sc, start, q, h) })
 	}
 	if err := g.Wait(); err != nil {
 		return Result{}, err
 	}
-	wall := time.Since(start)
-	snap := sim.rec.snapshot()
-	listed, err := sim.List(ctx)
-	if err != nil {
-		return Result{}, err
-	}
-	for _, m := range msgs[q.next:] {
-		failed[m.MessageId] = true // never handed out: back in the queue
-	}
-	r := account(sc, st.Name, msgs, keyOf, listed, failed, handed, snap)
-	r.NotRun = len(msgs) - q.next
-	r.Wall = wall
-	r.Invocations = invokes
-	r.InvokeErrors = errs
-	r.Throttle = sim.throttle.Stats()
-	return r, nil
+	return t.result(ctx, sim, sc, st.Name, q, keys, time.Since(start))
 }

@@ -18,33 +18,57 @@ import (
 // check reads the bucket back and records every broken invariant in
 // rep.Violations.
 func check(ctx context.Context, rep *Report, client *s3.Client, srv *server, q *Queue, msgs []*message, logs []byte) error {
-	bad := func(format string, args ...any) {
-		if len(rep.Violations) < 200 {
-			rep.Violations = append(rep.Violations, fmt.Sprintf(format, args...))
-		}
-	}
-	stored, unreadable, err := readAll(ctx, client)
+	stored, err := readBack(ctx, rep, client)
 	if err != nil {
 		return err
 	}
+	checkObjects(rep, stored, msgs)
+	checkWrites(rep, stored, srv.rec)
+	checkMessages(rep, stored, q, msgs, lastReasons(logs))
+	// Every body that reached the store was checksummed and verified.
+	if st := srv.checksum.Stats(); st.Unchecked > 0 {
+		rep.violation("%d PUT bodies reached the store without a checksum", st.Unchecked)
+	}
+	checkLogs(rep, msgs, logs)
+	sort.Strings(rep.Violations)
+	return nil
+}
+
+// violation records a broken invariant; past 200 it drops them.
+func (r *Report) violation(format string, args ...any) {
+	if len(r.Violations) < 200 {
+		r.Violations = append(r.Violations, fmt.Sprintf(format, args...))
+	}
+}
+
+// readBack returns the objects in the bucket, counted in rep.Stored; an
+// object that cannot be read is a violation.
+func readBack(ctx context.Context, rep *Report, client *s3.Client) (map[string][]byte, error) {
+	stored, unreadable, err := readAll(ctx, client)
+	if err != nil {
+		return nil, err
+	}
 	rep.Stored = len(stored) + len(unreadable)
 	for key, err := range unreadable {
-		bad("object %q cannot be read back: %v", key, err)
+		rep.violation("object %q cannot be read back: %v", key, err)
 		rep.WrongBytes++
 	}
+	return stored, nil
+}
 
+// checkObjects: no object that no message asked for, and none with bytes no
+// message sent.
+func checkObjects(rep *Report, stored map[string][]byte, msgs []*message) {
 	asked := map[string][]*message{} // key → the well-formed messages asking for it
 	for _, m := range msgs {
 		if m.kind != Malformed {
 			asked[m.key] = append(asked[m.key], m)
 		}
 	}
-
-	// No object that no message asked for, and none with bytes no message sent.
 	for key, b := range stored {
 		ms, ok := asked[key]
 		if !ok {
-			bad("object %q exists but no message asked for it", key)
+			rep.violation("object %q exists but no message asked for it", key)
 			rep.WrongBytes++
 			continue
 		}
@@ -53,36 +77,34 @@ func check(ctx context.Context, rep *Report, client *s3.Client, srv *server, q *
 			match = match || sum(m.body) == sum(b)
 		}
 		if !match {
-			bad("object %q holds %d bytes (sha256 %x) that no message sent", key, len(b), sum(b))
+			rep.violation("object %q holds %d bytes (sha256 %x) that no message sent", key, len(b), sum(b))
 			rep.WrongBytes++
 		}
 	}
+}
 
-	// Never written twice; the object is what was first written.
-	srv.rec.mu.Lock()
-	for path, writes := range srv.rec.writes {
+// checkWrites: never written twice; the object is what was first written.
+func checkWrites(rep *Report, stored map[string][]byte, rec *recorder) {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	for path, writes := range rec.writes {
 		key := path[len("/"+bucket+"/"):]
 		if len(writes) > 1 {
-			bad("object %q was written %d times: %v", key, len(writes), writes)
+			rep.violation("object %q was written %d times: %v", key, len(writes), writes)
 		}
 		if b, ok := stored[key]; ok && fmt.Sprintf("%x", sum(b)) != writes[0] {
-			bad("object %q changed after its first write", key)
+			rep.violation("object %q changed after its first write", key)
 		}
 	}
-	srv.rec.mu.Unlock()
+}
 
-	reasons := lastReasons(logs)
-	// Every message stored byte-exact or dead-lettered; done means stored.
+// checkMessages counts how each message ended: every message stored
+// byte-exact or dead-lettered; done means stored.
+func checkMessages(rep *Report, stored map[string][]byte, q *Queue, msgs []*message, reasons map[string]string) {
 	for _, m := range msgs {
 		state, done, receives := q.Outcome(m.sqs.MessageId)
 		if state == DeadLetter {
-			rep.DLQ++
-			rep.DLQByKind[m.kind.String()]++
-			r := reasons[m.sqs.MessageId]
-			if r == "" {
-				r = "killed" // its environment died every time: no line
-			}
-			rep.DLQByReason[r]++
+			rep.deadLettered(m, reasons[m.sqs.MessageId])
 		}
 		if done {
 			rep.Done++
@@ -91,43 +113,45 @@ func check(ctx context.Context, rep *Report, client *s3.Client, srv *server, q *
 		exact := ok && m.kind != Malformed && bytes.Equal(b, m.body)
 		switch {
 		case state != Deleted && state != DeadLetter:
-			bad("message %s (%s) ended %v after %d receives: neither deleted nor dead-lettered", m.sqs.MessageId, m.kind, state, receives)
+			rep.violation("message %s (%s) ended %v after %d receives: neither deleted nor dead-lettered", m.sqs.MessageId, m.kind, state, receives)
 			rep.Lost++
 		case m.kind == Malformed && state != DeadLetter:
-			bad("malformed message %s ended %v; want the DLQ", m.sqs.MessageId, state)
+			rep.violation("malformed message %s ended %v; want the DLQ", m.sqs.MessageId, state)
 		case !exact && state != DeadLetter:
-			bad("message %s (%s) deleted but its object %q is missing or holds other bytes", m.sqs.MessageId, m.kind, m.key)
+			rep.violation("message %s (%s) deleted but its object %q is missing or holds other bytes", m.sqs.MessageId, m.kind, m.key)
 			rep.Lost++
 		}
 		if done && !exact {
-			bad("message %s (%s) reported done but its object %q is missing or holds other bytes", m.sqs.MessageId, m.kind, m.key)
+			rep.violation("message %s (%s) reported done but its object %q is missing or holds other bytes", m.sqs.MessageId, m.kind, m.key)
 			if ok {
 				rep.WrongBytes++
 			}
 		}
 	}
+}
 
-	// Every body that reached the store was checksummed and verified.
-	if st := srv.checksum.Stats(); st.Unchecked > 0 {
-		bad("%d PUT bodies reached the store without a checksum", st.Unchecked)
+// deadLettered counts m in the DLQ, by kind and by the reason of its last
+// failure.
+func (r *Report) deadLettered(m *message, reason string) {
+	r.DLQ++
+	r.DLQByKind[m.kind.String()]++
+	if reason == "" {
+		reason = "killed" // its environment died every time: no line
 	}
-
-	checkLogs(rep, msgs, logs, bad)
-	sort.Strings(rep.Violations)
-	return nil
+	r.DLQByReason[reason]++
 }
 
 // checkLogs: every line is JSON, and no line holds a payload marker, a body
 // as sent, or the secret key.
-func checkLogs(rep *Report, msgs []*message, logs []byte, bad func(string, ...any)) {
+func checkLogs(rep *Report, msgs []*message, logs []byte) {
 	for line := range bytes.Lines(logs) {
 		rep.LogLines++
 		var m map[string]any
 		if err := json.Unmarshal(line, &m); err != nil {
-			bad("log line is not JSON: %.200q", line)
+			rep.violation("log line is not JSON: %.200q", line)
 		}
 		if m["level"] == "ERROR" && m["message"] == "upload failed" && (m["reason"] == nil || m["reason"] == "") {
-			bad("failure line without a reason: %.300s", line)
+			rep.violation("failure line without a reason: %.300s", line)
 		}
 	}
 	secrets := [][]byte{[]byte(Secret)}
@@ -144,7 +168,7 @@ func checkLogs(rep *Report, msgs []*message, logs []byte, bad func(string, ...an
 	}
 	for _, s := range secrets {
 		if i := bytes.Index(logs, s); i >= 0 {
-			bad("the logs hold payload or secret bytes %.40q at offset %d", s, i)
+			rep.violation("the logs hold payload or secret bytes %.40q at offset %d", s, i)
 		}
 	}
 }

@@ -91,135 +91,220 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	hs := serve(srv)
+	defer hs.Close()
+	fcfg, client, err := configure(ctx, cfg.Env, hs.URL)
+	if err != nil {
+		return nil, err
+	}
+	msgs := messages(cfg.Seed, cfg.Messages, prefix)
+	q, rep := send(cfg, msgs)
+	out, logs := collectLogs(cfg.Logs)
+	p := &pollers{q: q, sch: sch, srv: srv, fcfg: fcfg, client: client, out: out, batchSize: cfg.BatchSize, rep: rep}
+	p.drain(ctx, cfg.Pollers)
+	srv.quiet.Store(true)
+	tally(rep, q, srv)
+	rep.Schedule = append(p.plans, srv.faultLog()...)
+	if err := check(ctx, rep, client, srv, q, msgs, logs()); err != nil {
+		return rep, err
+	}
+	rep.Wall = time.Since(start)
+	return rep, nil
+}
+
+// serve starts the HTTP server of srv.
+func serve(srv *server) *httptest.Server {
 	hs := httptest.NewUnstartedServer(srv)
 	// gofakes3 sometimes writes a second status line on a request the client
 	// abandoned; net/http's complaint about it is noise here.
 	hs.Config.ErrorLog = log.New(io.Discard, "", 0)
 	hs.Start()
-	defer hs.Close()
+	return hs
+}
 
+// configure returns the function's configuration, the run's own environment
+// under env, and its S3 client for the server at url.
+func configure(ctx context.Context, env map[string]string, url string) (uploader.Config, *s3.Client, error) {
 	vars := map[string]string{"BUCKET_NAME": bucket, "KEY_PREFIX": prefix, "S3_USE_PATH_STYLE": "true",
 		"RETRY_MAX_ATTEMPTS": "6", "RETRY_BASE_DELAY": "2ms", "RETRY_MAX_DELAY": "40ms", "ATTEMPT_TIMEOUT": "150ms",
 		"DEADLINE_MARGIN": "50ms", "AWS_LAMBDA_FUNCTION_NAME": "uploader-chaos"}
-	for k, v := range cfg.Env {
+	for k, v := range env {
 		vars[k] = v
 	}
 	fcfg, err := uploader.ConfigFromEnv(func(k string) string { return vars[k] })
 	if err != nil {
-		return nil, err
+		return fcfg, nil, err
 	}
 	client, err := uploader.NewS3Client(ctx, fcfg, func(o *s3.Options) {
-		o.BaseEndpoint = aws.String(hs.URL)
+		o.BaseEndpoint = aws.String(url)
 		o.Region = "us-east-1"
 		o.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 			return aws.Credentials{AccessKeyID: "AKIACHAOS", SecretAccessKey: Secret, Source: "chaos"}, nil
 		})
 	})
-	if err != nil {
-		return nil, err
-	}
-	logs := &lockedBuffer{}
-	var out io.Writer = logs
-	if cfg.Logs != nil {
-		out = io.MultiWriter(logs, cfg.Logs)
-	}
+	return fcfg, client, err
+}
 
-	msgs := messages(cfg.Seed, cfg.Messages, prefix)
+// send puts msgs on a new queue and starts the report of the run.
+func send(cfg Config, msgs []*message) (*Queue, *Report) {
 	q := NewQueue(queueARN, cfg.MaxReceiveCount)
 	rep := &Report{Seed: cfg.Seed, Messages: len(msgs), ByKind: map[string]int{}, DLQByKind: map[string]int{}, DLQByReason: map[string]int{}}
 	for _, m := range msgs {
 		q.Send(m.sqs)
 		rep.ByKind[m.kind.String()]++
 	}
+	return q, rep
+}
 
-	var (
-		mu    sync.Mutex
-		plans []string
-		invN  int
-	)
-	next := func() int { mu.Lock(); defer mu.Unlock(); invN++; return invN }
-	var wg sync.WaitGroup
-	for range cfg.Pollers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			h := uploader.New(fcfg, client, out) // one warm execution environment
-			for {
-				batch := q.Receive(cfg.BatchSize)
-				if batch == nil {
-					return
-				}
-				n := next()
-				plan := sch.Invocation(n, fcfg.DeadlineMargin, timeout)
-				srv.inv.Store(int64(n))
-				if plan.Storm {
-					srv.storm.Add(1)
-				}
-				resp, killed, err := invoke(ctx, h, batch, plan)
-				if plan.Storm {
-					srv.storm.Add(-1)
-				}
-				done := map[string]bool{}
-				again := map[string]bool{}
-				if !killed && err == nil {
-					failed := map[string]bool{}
-					for _, f := range resp.BatchItemFailures {
-						failed[f.ItemIdentifier] = true
-					}
-					for _, m := range batch {
-						if !failed[m.MessageId] {
-							done[m.MessageId] = true
-							if sch.rng("again", m.MessageId, m.Attributes["ApproximateReceiveCount"]).Float64() < 0.01 {
-								again[m.MessageId] = true
-							}
-						}
-					}
-				}
-				mu.Lock()
-				line := fmt.Sprintf("inv=%d %v batch=%s done=%d", n, plan, ids(batch, nil), len(done))
-				if !killed && err == nil {
-					line += " failed=" + ids(batch, func(id string) bool { return !done[id] })
-				}
-				if err != nil {
-					line += " error=" + err.Error()
-				}
-				plans = append(plans, line)
-				rep.Invocations++
-				rep.Again += len(again)
-				if plan.Storm {
-					rep.Storms++
-				}
-				if killed {
-					rep.Kills++
-				} else if plan.Deadline < timeout {
-					rep.Deadlines++
-				}
-				mu.Unlock()
-				q.Finish(batch, done, again)
-				if killed {
-					h = uploader.New(fcfg, client, out) // a cold environment replaces the dead one
-				}
-			}
-		}()
+// collectLogs returns the writer every execution environment logs to, also
+// writing to tee when it is not nil, and a function that closes it and
+// returns all that was written. An io.Pipe takes the environments' writes
+// one at a time, in order, into one buffer.
+func collectLogs(tee io.Writer) (io.Writer, func() []byte) {
+	r, w := io.Pipe()
+	var buf bytes.Buffer
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = buf.ReadFrom(r)
+	}()
+	logs := func() []byte {
+		w.Close()
+		<-done
+		return buf.Bytes()
 	}
-	wg.Wait()
-	srv.quiet.Store(true)
+	if tee != nil {
+		return io.MultiWriter(w, tee), logs
+	}
+	return w, logs
+}
 
+// tally copies into rep what the queue and the server counted.
+func tally(rep *Report, q *Queue, srv *server) {
 	rep.Receives, rep.Redelivered = q.Counts()
 	rep.Faults = srv.faultCounts()
 	rep.Dedups = int(srv.rec.dedups.Load())
 	rep.Checksums = int(srv.checksum.Stats().Verified)
-	srv.mu.Lock()
-	for _, n := range srv.seen {
-		rep.Requests += n
+	rep.Requests = srv.requests()
+}
+
+// pollers are the execution environments draining the queue, as the event
+// source mapping's pollers hand them batches; they write what they did
+// into rep and plans, under mu.
+type pollers struct {
+	q         *Queue
+	sch       Schedule
+	srv       *server
+	fcfg      uploader.Config
+	client    *s3.Client
+	out       io.Writer
+	batchSize int
+
+	mu    sync.Mutex
+	n     int      // invocations begun
+	plans []string // one line per invocation, in the order they ended
+	rep   *Report
+}
+
+// drain runs n environments until the queue is empty.
+func (p *pollers) drain(ctx context.Context, n int) {
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.poll(ctx)
+		}()
 	}
-	srv.mu.Unlock()
-	rep.Schedule = append(plans, srv.faultLog()...)
-	if err := check(ctx, rep, client, srv, q, msgs, logs.Bytes()); err != nil {
-		return rep, err
+	wg.Wait()
+}
+
+// poll is one warm execution environment taking batches until the queue is
+// empty; a cold one replaces it when it is killed.
+func (p *pollers) poll(ctx context.Context) {
+	h := uploader.New(p.fcfg, p.client, p.out)
+	for {
+		batch := p.q.Receive(p.batchSize)
+		if batch == nil {
+			return
+		}
+		if p.deliver(ctx, h, batch) {
+			h = uploader.New(p.fcfg, p.client, p.out)
+		}
 	}
-	rep.Wall = time.Since(start)
-	return rep, nil
+}
+
+// deliver runs batch on h under the schedule's plan for the next
+// invocation, records it and settles the batch in the queue; killed
+// reports that the environment died.
+func (p *pollers) deliver(ctx context.Context, h *uploader.Handler, batch []events.SQSMessage) (killed bool) {
+	n := p.next()
+	plan := p.sch.Invocation(n, p.fcfg.DeadlineMargin, timeout)
+	p.srv.inv.Store(int64(n))
+	if plan.Storm {
+		p.srv.storm.Add(1)
+	}
+	resp, killed, err := invoke(ctx, h, batch, plan)
+	if plan.Storm {
+		p.srv.storm.Add(-1)
+	}
+	var done, again map[string]bool // none, unless the invocation answered
+	if !killed && err == nil {
+		done, again = p.settled(batch, resp)
+	}
+	p.record(n, plan, batch, done, len(again), killed, err)
+	p.q.Finish(batch, done, again)
+	return killed
+}
+
+func (p *pollers) next() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.n++
+	return p.n
+}
+
+// settled returns the messages of batch the response does not report
+// failed, and those of them SQS delivers once more.
+func (p *pollers) settled(batch []events.SQSMessage, resp events.SQSEventResponse) (done, again map[string]bool) {
+	done, again = map[string]bool{}, map[string]bool{}
+	failed := map[string]bool{}
+	for _, f := range resp.BatchItemFailures {
+		failed[f.ItemIdentifier] = true
+	}
+	for _, m := range batch {
+		if !failed[m.MessageId] {
+			done[m.MessageId] = true
+			if p.sch.rng("again", m.MessageId, m.Attributes["ApproximateReceiveCount"]).Float64() < 0.01 {
+				again[m.MessageId] = true
+			}
+		}
+	}
+	return done, again
+}
+
+// record adds invocation n to the plans and the report.
+func (p *pollers) record(n int, plan Plan, batch []events.SQSMessage, done map[string]bool, again int, killed bool, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	line := fmt.Sprintf("inv=%d %v batch=%s done=%d", n, plan, ids(batch, nil), len(done))
+	if !killed && err == nil {
+		line += " failed=" + ids(batch, func(id string) bool { return !done[id] })
+	}
+	if err != nil {
+		line += " error=" + err.Error()
+	}
+	p.plans = append(p.plans, line)
+	p.rep.Invocations++
+	p.rep.Again += again
+	if plan.Storm {
+		p.rep.Storms++
+	}
+	if killed {
+		p.rep.Kills++
+	} else if plan.Deadline < timeout {
+		p.rep.Deadlines++
+	}
 }
 
 // invoke runs one invocation under plan. killed reports that the execution
@@ -272,23 +357,6 @@ func withDefaults(c Config) Config {
 		c.DeadlineRate, c.KillRate, c.StormRate = 0.05, 0.03, 0.01
 	}
 	return c
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) Bytes() []byte {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return bytes.Clone(b.buf.Bytes())
 }
 
 func sum(b []byte) [32]byte { return sha256.Sum256(b) }

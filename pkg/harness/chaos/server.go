@@ -94,6 +94,18 @@ func (s *server) faultCounts() map[string]int {
 	return out
 }
 
+// requests is the number of requests the server has answered, every
+// method.
+func (s *server) requests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, c := range s.seen {
+		n += c
+	}
+	return n
+}
+
 func (s *server) faultLog() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

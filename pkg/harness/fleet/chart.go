@@ -2,17 +2,12 @@ package fleet
 
 import (
 	"fmt"
-	"image/color"
 
-	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
-)
 
-const (
-	chartWidth  = 8 * vg.Inch
-	chartHeight = 4.5 * vg.Inch
+	"github.com/s3uploader/s3uploader/pkg/harness/bench"
 )
 
 // chartStrategies are the strategies the bar charts show, in order.
@@ -22,10 +17,7 @@ var chartStrategies = []string{"project", "plain", "sdk"}
 // on a Y axis up to ymax (0: the largest bar); a bar cut off by ymax is
 // labelled with its value.
 func BarChart(file, title, ylabel string, rrs []RowResult, f func(Result) float64, ymax float64) error {
-	p := plot.New()
-	p.Title.Text = title
-	p.Y.Label.Text = ylabel
-	p.Add(plotter.NewGrid())
+	p := bench.NewChart(title, "", ylabel)
 	p.Y.Min = 0
 	if ymax > 0 {
 		p.Y.Max = ymax
@@ -69,23 +61,19 @@ func BarChart(file, title, ylabel string, rrs []RowResult, f func(Result) float6
 		}
 		b.Color = plotutil.Color(k)
 		b.LineStyle.Width = 0
-		b.Offset = w * vg.Length(float64(k)-float64(len(chartStrategies)-1)/2)
+		b.Offset = bench.BarOffset(w, k, len(chartStrategies))
 		p.Add(b)
 		p.Legend.Add(strategyNames[st], b)
 	}
 	p.Legend.Top = true
 	p.NominalX(names...)
-	return p.Save(chartWidth, chartHeight, file)
+	return bench.SaveChart(p, file)
 }
 
 // TimelineChart draws objects stored per second over the runs, one line
 // per run, against the capacity of the first.
 func TimelineChart(file, title string, runs []Result) error {
-	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = "seconds since the first message was sent"
-	p.Y.Label.Text = "objects stored per second"
-	p.Add(plotter.NewGrid())
+	p := bench.NewChart(title, "seconds since the first message was sent", "objects stored per second")
 	for i, r := range runs {
 		xys := make(plotter.XYs, len(r.Ticks))
 		for j, t := range r.Ticks {
@@ -108,11 +96,10 @@ func TimelineChart(file, title string, runs []Result) error {
 	}
 	if len(runs) > 0 && runs[0].FinalCapacity > 0 {
 		c := runs[0].Config.withDefaults()
-		capLine := plotter.NewFunction(func(float64) float64 { return c.S3.Capacity * float64(c.Prefixes) })
-		capLine.Color, capLine.Dashes = color.Black, []vg.Length{vg.Points(4), vg.Points(3)}
+		capLine := bench.ReferenceLine(func(float64) float64 { return c.S3.Capacity * float64(c.Prefixes) })
 		p.Add(capLine)
 		p.Legend.Add(fmt.Sprintf("capacity: %.0f PUT/s", c.S3.Capacity*float64(c.Prefixes)), capLine)
 	}
 	p.Legend.Top = true
-	return p.Save(chartWidth, chartHeight, file)
+	return bench.SaveChart(p, file)
 }

@@ -72,6 +72,13 @@ type FunctionConfig struct {
 	// Without takes mechanisms out of this project's share law, for the
 	// ablation (retry.NewShareLawWithout); zero: the law as it ships.
 	Without retry.Ablation
+	// RedeliveryBase and RedeliveryMax are REDELIVERY_BASE_DELAY and
+	// REDELIVERY_MAX_DELAY: a failed record comes back after
+	// batch.RedeliveryDelay; 0: the function's defaults. NoRedelivery:
+	// failed records wait out the visibility timeout (the function
+	// without DEAD_LETTER_QUEUE_URL).
+	RedeliveryBase, RedeliveryMax time.Duration
+	NoRedelivery                  bool
 }
 
 // S3Config is the bucket.

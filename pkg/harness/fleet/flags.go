@@ -38,6 +38,9 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&fn.MemoryMB, "memory", fn.MemoryMB, "function memory, MB (default 256)")
 	fs.DurationVar(&fn.AttemptTimeout, "attempt-timeout", fn.AttemptTimeout, "ATTEMPT_TIMEOUT (default 5s)")
 	fs.IntVar(&fn.RetryBudget, "retry-budget", fn.RetryBudget, "RETRY_BUDGET (default 500)")
+	fs.DurationVar(&fn.RedeliveryBase, "redelivery-base", fn.RedeliveryBase, "REDELIVERY_BASE_DELAY (default 2s)")
+	fs.DurationVar(&fn.RedeliveryMax, "redelivery-max", fn.RedeliveryMax, "REDELIVERY_MAX_DELAY (default 15m)")
+	fs.BoolVar(&fn.NoRedelivery, "no-redelivery", fn.NoRedelivery, "failed records wait out the visibility timeout (no DEAD_LETTER_QUEUE_URL)")
 	distVar(fs, &fn.Wake, "wake", "how late a sleeping upload wakes (default 50µs/500µs; -bench: 800µs/3ms)")
 	fs.IntVar(&fn.MaxAttempts, "max-attempts", fn.MaxAttempts, "RETRY_MAX_ATTEMPTS (default: the function's, 14)")
 

@@ -8,7 +8,7 @@ type message struct {
 	prefix   int
 	receives int  // ApproximateReceiveCount
 	fate     fate // queued until deleted, dead-lettered or given up
-	lease    int  // receives at the last receive: a stale expiry is ignored
+	lease    int  // the token of its current invisibility: a stale expiry is ignored
 }
 
 // done reports whether the message has left the queue.
@@ -44,7 +44,12 @@ type queue struct {
 	visibility time.Duration
 	maxReceive int
 	noRedrive  bool // Bench: a failure is final (given up), not redelivered
+	// redelivery, when set, is the delay the function sets on a failed
+	// message (ChangeMessageVisibility) for its receive count; nil: it
+	// waits out the visibility timeout.
+	redelivery func(receives int) time.Duration
 	onVisible  func()
+	leases     int // tokens handed out
 
 	inFlight, deadLettered, gaveUp, redelivered int
 }
@@ -68,17 +73,23 @@ func (q *queue) receive(n int) []*message {
 			q.redelivered++
 		}
 		m.receives++
-		m.lease = m.receives
 		q.inFlight++
 		out = append(out, m)
-		lease := m.lease
-		q.l.after(q.visibility, func() { q.expire(m, lease) })
+		q.hide(m, q.visibility)
 	}
 	if q.head > 4096 && q.head*2 > len(q.ready) {
 		q.ready = append(q.ready[:0], q.ready[q.head:]...)
 		q.head = 0
 	}
 	return out
+}
+
+// hide makes m invisible for d, replacing any invisibility it had.
+func (q *queue) hide(m *message, d time.Duration) {
+	q.leases++
+	lease := q.leases
+	m.lease = lease
+	q.l.after(d, func() { q.expire(m, lease) })
 }
 
 // expire ends a receive's visibility timeout: the message is visible again
@@ -102,12 +113,16 @@ func (q *queue) delete(m *message) {
 }
 
 // failed is a message listed in batchItemFailures: it waits out its
-// visibility timeout, or, without redrive, is given up.
+// redelivery delay when the function sets one, else its visibility
+// timeout; without redrive, it is given up.
 func (q *queue) failed(m *message) {
-	if q.noRedrive {
+	switch {
+	case q.noRedrive:
 		m.fate = gaveUp
 		q.inFlight--
 		q.gaveUp++
+	case q.redelivery != nil:
+		q.hide(m, q.redelivery(m.receives))
 	}
 }
 

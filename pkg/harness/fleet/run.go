@@ -1,10 +1,13 @@
 package fleet
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"time"
+
+	"github.com/s3uploader/s3uploader/pkg/batch"
 )
 
 // world is one run's state.
@@ -58,6 +61,14 @@ func Run(cfg Config) (Result, error) {
 	}
 	w.q = &queue{l: l, visibility: cfg.Fleet.Visibility, maxReceive: cfg.Fleet.MaxReceiveCount,
 		noRedrive: cfg.Bench, onVisible: w.wake}
+	if !cfg.Function.NoRedelivery {
+		jitter := rand.New(rand.NewPCG(cfg.Seed, 3))
+		base := cmp.Or(cfg.Function.RedeliveryBase, batch.DefaultRedeliveryBase)
+		limit := cmp.Or(cfg.Function.RedeliveryMax, batch.DefaultRedeliveryMax)
+		w.q.redelivery = func(receives int) time.Duration {
+			return batch.RedeliveryDelay(receives, base, limit, jitter.Float64())
+		}
+	}
 	w.msgs = make([]*message, cfg.Messages)
 	for i := range w.msgs {
 		w.msgs[i] = &message{id: i, prefix: i % cfg.Prefixes}

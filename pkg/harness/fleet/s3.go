@@ -5,8 +5,8 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/s3uploader/s3uploader/pkg/s3sim"
 	"github.com/s3uploader/s3uploader/pkg/retry"
+	"github.com/s3uploader/s3uploader/pkg/s3sim"
 )
 
 // bucket is the simulated S3 bucket: a conditional PUT meets, in the order

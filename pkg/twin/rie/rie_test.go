@@ -46,7 +46,9 @@ func buildFn(t *testing.T) string {
 
 func TestInvoke(t *testing.T) {
 	cfg := Config{Emulator: emulatorPath(t), Bootstrap: buildFn(t), Timeout: time.Second}
-	var out syncBuffer
+	// Output is written from one goroutine, which ends before Stop
+	// returns: out is read only after Stop.
+	var out bytes.Buffer
 	cfg.Output = &out
 	e, err := Start(context.Background(), cfg)
 	if err != nil {
@@ -129,23 +131,6 @@ func TestPoolServesConcurrentInvokes(t *testing.T) {
 			t.Errorf("emulator group %d alive after Stop", pid)
 		}
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) Bytes() []byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]byte(nil), s.b.Bytes()...)
 }
 
 // TestStartRetriesAnEmulatorThatExits: an emulator that dies before it

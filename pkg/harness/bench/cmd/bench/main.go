@@ -138,92 +138,8 @@ func run() error {
 		rep.Command = "make bench"
 	}
 	begin := time.Now()
-
-	if o.only["matrix"] {
-		var rows []bench.Row
-		for _, r := range bench.MatrixRows(o.matrixScale) {
-			if o.matrixRows == nil || o.matrixRows[r.ID] {
-				rows = append(rows, r)
-			}
-		}
-		if rep.Matrix, err = bench.RunMatrix(ctx, rows, bench.Strategies(), o.matrixRepeats, func(s string) { progress("%s", s) }); err != nil {
-			return err
-		}
-		fmt.Printf("\n## Scenario matrix\n\n")
-		if err := bench.WriteMatrix(os.Stdout, rep.Matrix); err != nil {
-			return err
-		}
-	}
-	if o.only["main"] {
-		if rep.MainSums, err = compare(ctx, o.main, o.repeats); err != nil {
-			return err
-		}
-		fmt.Printf("\n## %d instances: %s\n\n", o.main.Instances, o.main.Describe())
-		if err := bench.WriteTable(os.Stdout, rep.MainSums); err != nil {
-			return err
-		}
-	}
-	if o.only["hard"] {
-		if rep.HardSums, err = compare(ctx, o.hard, o.hardRepeats); err != nil {
-			return err
-		}
-		fmt.Printf("\n## %d instances: %s\n\n", o.hard.Instances, o.hard.Describe())
-		if err := bench.WriteTable(os.Stdout, rep.HardSums); err != nil {
-			return err
-		}
-	}
-	if o.only["shard"] {
-		for _, n := range o.shardPrefixes {
-			for _, by := range []string{"sender", "function"} {
-				inFunction := by == "function"
-				if !o.shardBy[by] || inFunction && n < 2 {
-					continue // {shard:N} needs N ≥ 2
-				}
-				sc := bench.Scenario{Prefixes: n, Instances: o.shardInstances, Concurrency: o.main.Concurrency,
-					Size: o.main.Size, Objects: int(float64(n) * o.shardRate * o.shardSeconds), ShardInFunction: inFunction,
-					Sim: bench.SimConfig{Rate: o.shardRate, Burst: max(1, int(o.shardRate/10)), Tick: 250 * time.Millisecond}}
-				r, err := bench.Run(ctx, sc, bench.Project())
-				if err != nil {
-					return err
-				}
-				if inFunction {
-					by += " " + sc.KeyTemplate()
-				}
-				progress("sharding by the %s, %d prefix(es): %.0f objects/s of %.0f (stored %d, gave up %d, lost %d)",
-					by, n, r.Throughput(), o.shardRate*float64(n), r.Stored, r.GaveUp, r.Lost)
-				rep.Shards = append(rep.Shards, r)
-			}
-		}
-		fmt.Printf("\n## Sharding\n\n")
-		bench.WriteShardTable(os.Stdout, rep.Shards)
-	}
-	if o.only["overhead"] {
-		srv := bench.StartInstant()
-		for range o.overheadRepeats {
-			r, err := bench.Overhead(ctx, srv.URL, o.overheadObjects, o.main.Size, 10)
-			if err != nil {
-				srv.Close()
-				return err
-			}
-			progress("overhead: handler %.0f records/s, bare loop %.0f PUT/s: %.2f ×", r.HandlerRate(), r.BareRate(), r.Ratio())
-			rep.Overhead = append(rep.Overhead, r)
-		}
-		srv.Close()
-	}
-	if o.only["cold"] {
-		emu, err := bench.FindEmulator(root)
-		if err == nil {
-			var c bench.ColdStartResult
-			c, err = bench.ColdStart(ctx, root, emu, o.coldRuns)
-			if err == nil {
-				rep.Cold = &c
-				progress("cold start: uploader %.2f × hello-world", c.Ratio())
-			}
-		}
-		if err != nil {
-			rep.ColdErr = err
-			progress("cold start not measured: %v", err)
-		}
+	if err := measure(ctx, o, root, rep); err != nil {
+		return err
 	}
 	rep.Duration = time.Since(begin)
 
@@ -237,20 +153,151 @@ func run() error {
 		fmt.Println("- " + t)
 	}
 	if o.out != "" {
-		var b strings.Builder
-		if err := rep.WriteMarkdown(&b); err != nil {
-			return err
-		}
-		// make fleet's section is its own: keep it.
-		old, err := os.ReadFile(o.out)
-		if err != nil && !os.IsNotExist(err) {
-			return err
-		}
-		if err := os.WriteFile(o.out, []byte(bench.KeepSection(b.String(), string(old), "fleet")), 0o644); err != nil {
-			return err
-		}
-		progress("wrote %s", o.out)
+		return writeReport(o.out, rep)
 	}
+	return nil
+}
+
+// measure runs the parts of o.only into rep, printing the tables as they
+// come.
+func measure(ctx context.Context, o options, root string, rep *bench.Report) error {
+	var err error
+	if o.only["matrix"] {
+		if rep.Matrix, err = matrix(ctx, o); err != nil {
+			return err
+		}
+	}
+	if o.only["main"] {
+		if rep.MainSums, err = comparison(ctx, o.main, o.repeats); err != nil {
+			return err
+		}
+	}
+	if o.only["hard"] {
+		if rep.HardSums, err = comparison(ctx, o.hard, o.hardRepeats); err != nil {
+			return err
+		}
+	}
+	if o.only["shard"] {
+		if rep.Shards, err = sharding(ctx, o); err != nil {
+			return err
+		}
+	}
+	if o.only["overhead"] {
+		if rep.Overhead, err = overhead(ctx, o); err != nil {
+			return err
+		}
+	}
+	if o.only["cold"] {
+		rep.Cold, rep.ColdErr = coldStart(ctx, root, o.coldRuns)
+	}
+	return nil
+}
+
+// matrix runs the rows of the scenario matrix o selects and prints the
+// table.
+func matrix(ctx context.Context, o options) ([]bench.RowResult, error) {
+	var rows []bench.Row
+	for _, r := range bench.MatrixRows(o.matrixScale) {
+		if o.matrixRows == nil || o.matrixRows[r.ID] {
+			rows = append(rows, r)
+		}
+	}
+	results, err := bench.RunMatrix(ctx, rows, bench.Strategies(), o.matrixRepeats, func(s string) { progress("%s", s) })
+	if err != nil {
+		return nil, err
+	}
+	fmt.Printf("\n## Scenario matrix\n\n")
+	return results, bench.WriteMatrix(os.Stdout, results)
+}
+
+// comparison compares the strategies in sc and prints the table.
+func comparison(ctx context.Context, sc bench.Scenario, repeats int) ([]bench.Summary, error) {
+	sums, err := compare(ctx, sc, repeats)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Printf("\n## %d instances: %s\n\n", sc.Instances, sc.Describe())
+	return sums, bench.WriteTable(os.Stdout, sums)
+}
+
+// sharding runs this project's handler over each prefix count, sharded by
+// the sender and by the function as o asks, and prints the table.
+func sharding(ctx context.Context, o options) ([]bench.Result, error) {
+	var shards []bench.Result
+	for _, n := range o.shardPrefixes {
+		for _, by := range []string{"sender", "function"} {
+			inFunction := by == "function"
+			if !o.shardBy[by] || inFunction && n < 2 {
+				continue // {shard:N} needs N ≥ 2
+			}
+			sc := bench.Scenario{Prefixes: n, Instances: o.shardInstances, Concurrency: o.main.Concurrency,
+				Size: o.main.Size, Objects: int(float64(n) * o.shardRate * o.shardSeconds), ShardInFunction: inFunction,
+				Sim: bench.SimConfig{Rate: o.shardRate, Burst: max(1, int(o.shardRate/10)), Tick: 250 * time.Millisecond}}
+			r, err := bench.Run(ctx, sc, bench.Project())
+			if err != nil {
+				return nil, err
+			}
+			if inFunction {
+				by += " " + sc.KeyTemplate()
+			}
+			progress("sharding by the %s, %d prefix(es): %.0f objects/s of %.0f (stored %d, gave up %d, lost %d)",
+				by, n, r.Throughput(), o.shardRate*float64(n), r.Stored, r.GaveUp, r.Lost)
+			shards = append(shards, r)
+		}
+	}
+	fmt.Printf("\n## Sharding\n\n")
+	bench.WriteShardTable(os.Stdout, shards)
+	return shards, nil
+}
+
+// overhead measures the handler against a bare loop of PUTs on a server
+// without a throttle.
+func overhead(ctx context.Context, o options) ([]bench.OverheadResult, error) {
+	srv := bench.StartInstant()
+	defer srv.Close()
+	var out []bench.OverheadResult
+	for range o.overheadRepeats {
+		r, err := bench.Overhead(ctx, srv.URL, o.overheadObjects, o.main.Size, 10)
+		if err != nil {
+			return nil, err
+		}
+		progress("overhead: handler %.0f records/s, bare loop %.0f PUT/s: %.2f ×", r.HandlerRate(), r.BareRate(), r.Ratio())
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// coldStart measures the uploader's cold start against a hello-world's in
+// the emulator; its error says why it could not.
+func coldStart(ctx context.Context, root string, runs int) (*bench.ColdStartResult, error) {
+	emu, err := bench.FindEmulator(root)
+	var c bench.ColdStartResult
+	if err == nil {
+		c, err = bench.ColdStart(ctx, root, emu, runs)
+	}
+	if err != nil {
+		progress("cold start not measured: %v", err)
+		return nil, err
+	}
+	progress("cold start: uploader %.2f × hello-world", c.Ratio())
+	return &c, nil
+}
+
+// writeReport writes rep to the report file out, keeping its fleet section (make
+// fleet's own).
+func writeReport(out string, rep *bench.Report) error {
+	var b strings.Builder
+	if err := rep.WriteMarkdown(&b); err != nil {
+		return err
+	}
+	old, err := os.ReadFile(out)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	if err := os.WriteFile(out, []byte(bench.KeepSection(b.String(), string(old), "fleet")), 0o644); err != nil {
+		return err
+	}
+	progress("wrote %s", out)
 	return nil
 }
 

@@ -82,73 +82,18 @@ func main() {
 
 func runTable(base fleet.Config, seeds, workers, checkRuns int, out, charts string) error {
 	start := time.Now()
-	progress := func(s string) { fmt.Fprintln(os.Stderr, s) }
-	var checks []fleet.Check
-	if checkRuns > 0 {
-		// First, alone on the machine: the in-process benchmark is timed.
-		var err error
-		checks, err = fleet.RunChecks(context.Background(), fleet.CheckRows, []string{"project", "plain"}, checkRuns, progress)
-		if err != nil {
-			return err
-		}
-	}
-	rrs, err := fleet.RunTable(base, fleet.TableRows(), fleet.Strategies, seeds, workers, progress)
-	if err != nil {
-		return err
-	}
-	sweepBase := base
-	sweepBase.Messages = messagesOf(base) / 2
-	sweep, err := fleet.RunTable(sweepBase, fleet.SweepRows(), []string{"project"}, seeds, workers, progress)
-	if err != nil {
-		return err
-	}
-	ablation, err := fleet.RunAblation(bench.MatrixRows(1), seeds, workers)
+	g, err := runGrid(base, seeds, workers, checkRuns)
 	if err != nil {
 		return err
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "## Fleet simulation\n\nWritten by `make fleet` on %s, in %s (%d simulations on %d workers, %d seeds each; %d CPUs).\n\n",
-		time.Now().UTC().Format("2006-01-02 15:04 MST"), time.Since(start).Round(time.Second), (len(rrs)*len(fleet.Strategies)+len(sweep))*seeds, workers, seeds, runtime.NumCPU())
-	fmt.Fprintln(&b, "A discrete-event simulation on a virtual clock (pkg/harness/fleet): the function's real retry code (pkg/retry, through the same policy the function builds) in every instance, S3 prefixes as token buckets, the SQS queue and the event source mapping modelled after their documentation (sources beside the code). Figures are medians over the seeds; dead-lettered is the most in any seed.")
-	fmt.Fprintln(&b)
-	fleet.WriteSettings(&b, base)
-	fmt.Fprintln(&b, "\n### Targets")
-	fmt.Fprintln(&b)
-	for _, t := range fleet.Targets(rrs) {
-		state := "met"
-		if !t.Met {
-			state = "MISSED"
-		}
-		fmt.Fprintf(&b, "- %s: %s\n", state, t.Text)
-	}
-	if len(checks) > 0 {
-		fmt.Fprintln(&b, "\n### Honesty check: the simulation against the in-process benchmark")
-		fmt.Fprintln(&b)
-		fmt.Fprintf(&b, "The same scenarios of `make bench`'s matrix, %d runs each: the real handler and S3 client over HTTP against pkg/harness/bench's server, and the simulation of it (`fleet.FromBench`: the benchmark's batches handed over at once, failures given up, its measured latencies).\n\n", checkRuns)
-		fleet.WriteChecks(&b, checks)
-	}
-	fmt.Fprintln(&b, "\n### Draining a backlog: fleets of 10 to 1,000 instances")
-	fmt.Fprintln(&b)
-	fmt.Fprintln(&b, "**goodput / capacity** = objects stored ÷ ∫ capacity dt over the drain; **waste** = extra S3 requests per object stored; **p50/p99** = from send (all at time 0) to stored; **drain** = to the last message stored or dead-lettered, and × the ideal's; **GB-s** = Lambda billed duration × memory, init included; **$ per million** = Lambda and S3 request cost per million objects stored, and × the ideal's.")
-	fmt.Fprintln(&b)
-	fleet.WriteTable(&b, rrs)
-	fmt.Fprintf(&b, "\n### Instances per prefix\n\nThis project only, %d messages on one prefix: the sweep behind the README's advice (`maxConcurrency` ≤ 200 × the prefixes; the synth warns past twice that).\n\n", messagesOf(sweepBase))
-	fleet.WriteSweep(&b, sweep, "project")
-	fmt.Fprintf(&b, "\n### Ablation: the share law without each of its mechanisms\n\nThe matrix of `make bench`, simulated (`fleet.FromBench`, %d seeds, medians): this project's law as it ships, then with one mechanism taken out (`retry.NewShareLawWithout`). Each variant's throughput is given over the shipped law's; bold where it loses.\n\n", seeds)
-	if err := fleet.WriteAblation(&b, ablation); err != nil {
+	writeHeader(&b, base, g, start, seeds, workers)
+	if err := writeResults(&b, g, seeds, checkRuns); err != nil {
 		return err
 	}
 	if charts != "" {
-		if err := os.MkdirAll(charts, 0o755); err != nil {
+		if err := addCharts(&b, base, g.rows, charts); err != nil {
 			return err
-		}
-		files, err := writeCharts(base, rrs, charts)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(&b)
-		for _, f := range files {
-			fmt.Fprintf(&b, "![%s](%s)\n\n", strings.TrimSuffix(filepath.Base(f), ".png"), f)
 		}
 	}
 	fmt.Print(b.String())
@@ -164,6 +109,94 @@ func runTable(base fleet.Config, seeds, workers, checkRuns int, out, charts stri
 		doc = "# Benchmarks\n"
 	}
 	return os.WriteFile(out, []byte(bench.SetSection(doc, "fleet", b.String())), 0o644)
+}
+
+// grid is what the report's runs found.
+type grid struct {
+	checks    []fleet.Check     // the honesty check, when run
+	rows      []fleet.RowResult // the table: fleet.TableRows, every strategy
+	sweepBase fleet.Config      // the sweep's base: half the messages
+	sweep     []fleet.RowResult // fleet.SweepRows, this project only
+	ablation  []fleet.AblationRow
+}
+
+// runGrid runs the honesty check (checkRuns times; 0 skips it), then the
+// table, the sweep and the ablation over seeds.
+func runGrid(base fleet.Config, seeds, workers, checkRuns int) (grid, error) {
+	var g grid
+	var err error
+	progress := func(s string) { fmt.Fprintln(os.Stderr, s) }
+	if checkRuns > 0 {
+		// First, alone on the machine: the in-process benchmark is timed.
+		if g.checks, err = fleet.RunChecks(context.Background(), fleet.CheckRows, []string{"project", "plain"}, checkRuns, progress); err != nil {
+			return g, err
+		}
+	}
+	if g.rows, err = fleet.RunTable(base, fleet.TableRows(), fleet.Strategies, seeds, workers, progress); err != nil {
+		return g, err
+	}
+	g.sweepBase = base
+	g.sweepBase.Messages = messagesOf(base) / 2
+	if g.sweep, err = fleet.RunTable(g.sweepBase, fleet.SweepRows(), []string{"project"}, seeds, workers, progress); err != nil {
+		return g, err
+	}
+	g.ablation, err = fleet.RunAblation(bench.MatrixRows(1), seeds, workers)
+	return g, err
+}
+
+// writeHeader writes the section's title, what the simulation is, its
+// settings and the targets, met or missed.
+func writeHeader(b *bytes.Buffer, base fleet.Config, g grid, start time.Time, seeds, workers int) {
+	fmt.Fprintf(b, "## Fleet simulation\n\nWritten by `make fleet` on %s, in %s (%d simulations on %d workers, %d seeds each; %d CPUs).\n\n",
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), time.Since(start).Round(time.Second), (len(g.rows)*len(fleet.Strategies)+len(g.sweep))*seeds, workers, seeds, runtime.NumCPU())
+	fmt.Fprintln(b, "A discrete-event simulation on a virtual clock (pkg/harness/fleet): the function's real retry code (pkg/retry, through the same policy the function builds) in every instance, S3 prefixes as token buckets, the SQS queue and the event source mapping modelled after their documentation (sources beside the code). Figures are medians over the seeds; dead-lettered is the most in any seed.")
+	fmt.Fprintln(b)
+	fleet.WriteSettings(b, base)
+	fmt.Fprintln(b, "\n### Targets")
+	fmt.Fprintln(b)
+	for _, t := range fleet.Targets(g.rows) {
+		state := "met"
+		if !t.Met {
+			state = "MISSED"
+		}
+		fmt.Fprintf(b, "- %s: %s\n", state, t.Text)
+	}
+}
+
+// writeResults writes the honesty check, the table, the sweep and the
+// ablation.
+func writeResults(b *bytes.Buffer, g grid, seeds, checkRuns int) error {
+	if len(g.checks) > 0 {
+		fmt.Fprintln(b, "\n### Honesty check: the simulation against the in-process benchmark")
+		fmt.Fprintln(b)
+		fmt.Fprintf(b, "The same scenarios of `make bench`'s matrix, %d runs each: the real handler and S3 client over HTTP against pkg/harness/bench's server, and the simulation of it (`fleet.FromBench`: the benchmark's batches handed over at once, failures given up, its measured latencies).\n\n", checkRuns)
+		fleet.WriteChecks(b, g.checks)
+	}
+	fmt.Fprintln(b, "\n### Draining a backlog: fleets of 10 to 1,000 instances")
+	fmt.Fprintln(b)
+	fmt.Fprintln(b, "**goodput / capacity** = objects stored ÷ ∫ capacity dt over the drain; **waste** = extra S3 requests per object stored; **p50/p99** = from send (all at time 0) to stored; **drain** = to the last message stored or dead-lettered, and × the ideal's; **GB-s** = Lambda billed duration × memory, init included; **$ per million** = Lambda and S3 request cost per million objects stored, and × the ideal's.")
+	fmt.Fprintln(b)
+	fleet.WriteTable(b, g.rows)
+	fmt.Fprintf(b, "\n### Instances per prefix\n\nThis project only, %d messages on one prefix: the sweep behind the README's advice (`maxConcurrency` ≤ 200 × the prefixes; the synth warns past twice that).\n\n", messagesOf(g.sweepBase))
+	fleet.WriteSweep(b, g.sweep, "project")
+	fmt.Fprintf(b, "\n### Ablation: the share law without each of its mechanisms\n\nThe matrix of `make bench`, simulated (`fleet.FromBench`, %d seeds, medians): this project's law as it ships, then with one mechanism taken out (`retry.NewShareLawWithout`). Each variant's throughput is given over the shipped law's; bold where it loses.\n\n", seeds)
+	return fleet.WriteAblation(b, g.ablation)
+}
+
+// addCharts draws the charts into dir and links them from b.
+func addCharts(b *bytes.Buffer, base fleet.Config, rrs []fleet.RowResult, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	files, err := writeCharts(base, rrs, dir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(b)
+	for _, f := range files {
+		fmt.Fprintf(b, "![%s](%s)\n\n", strings.TrimSuffix(filepath.Base(f), ".png"), f)
+	}
+	return nil
 }
 
 // writeCharts draws the table's charts and a timeline of the 1,000-instance
