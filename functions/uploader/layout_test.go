@@ -98,6 +98,14 @@ func TestFunctionShipsOnlyItsPackages(t *testing.T) {
 func TestImportsPointInward(t *testing.T) {
 	for _, p := range goList(t, "./pkg/...") {
 		layer, function := shipped[p.ImportPath]
+		room := func(imp string) string { // "twin", "harness" or ""
+			for _, r := range []string{"twin", "harness"} {
+				if imp == module+"/pkg/"+r || strings.HasPrefix(imp, module+"/pkg/"+r+"/") {
+					return r
+				}
+			}
+			return ""
+		}
 		for _, imp := range p.Imports {
 			l, lower := shipped[imp]
 			switch {
@@ -113,6 +121,8 @@ func TestImportsPointInward(t *testing.T) {
 				t.Errorf("%s imports %s: only sqsroute and uploader talk to SQS's SDK", p.ImportPath, imp)
 			case p.ImportPath == module+"/pkg/retry" && strings.Contains(strings.SplitN(imp, "/", 2)[0], "."):
 				t.Errorf("pkg/retry imports %s: it keeps to the standard library", imp)
+			case room(imp) != "" && room(p.ImportPath) != room(imp):
+				t.Errorf("%s imports %s: only pkg/%s itself uses it", p.ImportPath, imp, room(imp))
 			}
 		}
 	}

@@ -85,14 +85,25 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if c.Bucket == "" {
 		errs = append(errs, errors.New("BUCKET_NAME is required: set it to the name of the bucket to write to"))
 	}
+	errs = append(errs, c.readRecords(getenv)...)
+	errs = append(errs, c.readClients(getenv)...)
+	errs = append(errs, c.readRetries(getenv)...)
+	errs = append(errs, c.check()...)
+	if err := errors.Join(errs...); err != nil {
+		return c, fmt.Errorf("configuration: %w", err)
+	}
+	return c, nil
+}
+
+// readRecords reads how records are decoded and named.
+func (c *Config) readRecords(getenv func(string) string) []error {
+	var errs []error
 	if v, ok := lookup(getenv, "KEY_PREFIX"); ok {
 		c.KeyPrefix = v
 	}
 	if v, ok := lookup(getenv, "KEY_TEMPLATE"); ok {
 		t, err := ParseKeyTemplate(v)
-		if err != nil {
-			errs = append(errs, err)
-		}
+		errs = append(errs, err)
 		c.KeyTemplate = t
 	}
 	if v, ok := lookup(getenv, "ENVELOPE"); ok {
@@ -104,11 +115,15 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if v, ok := lookup(getenv, "POINTER_BUCKETS"); ok {
 		b, err := ParsePointerBuckets(v)
-		if err != nil {
-			errs = append(errs, err)
-		}
+		errs = append(errs, err)
 		c.PointerBuckets = b
 	}
+	return errs
+}
+
+// readClients reads how the function talks to S3, SQS and CloudWatch.
+func (c *Config) readClients(getenv func(string) string) []error {
+	var errs []error
 	if v, ok := lookup(getenv, "DEAD_LETTER_QUEUE_URL"); ok {
 		if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			errs = append(errs, fmt.Errorf("DEAD_LETTER_QUEUE_URL=%q: want a queue URL, like https://sqs.eu-west-1.amazonaws.com/123456789012/uploads-dlq", v))
@@ -134,7 +149,12 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("S3_CHECKSUM=%q: want when_supported or when_required", v))
 		}
 	}
-	errs = append(errs,
+	return errs
+}
+
+// readRetries reads the numbers of the retries and the routing.
+func (c *Config) readRetries(getenv func(string) string) []error {
+	return []error{
 		intVar(getenv, "RETRY_MAX_ATTEMPTS", &c.MaxAttempts, DefaultMaxAttempts, 1, 100),
 		intVar(getenv, "RETRY_BUDGET", &c.RetryBudget, DefaultRetryBudget, 1, 1_000_000),
 		intVar(getenv, "UPLOAD_CONCURRENCY", &c.Concurrency, DefaultConcurrency, 1, 1000),
@@ -144,7 +164,12 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		durVar(getenv, "DEADLINE_MARGIN", &c.DeadlineMargin, DefaultDeadlineMargin, 0, 15*time.Minute),
 		durVar(getenv, "REDELIVERY_BASE_DELAY", &c.RedeliveryBase, DefaultRedeliveryBase, time.Second, 12*time.Hour),
 		durVar(getenv, "REDELIVERY_MAX_DELAY", &c.RedeliveryMax, DefaultRedeliveryMax, time.Second, 12*time.Hour),
-	)
+	}
+}
+
+// check compares values read apart.
+func (c *Config) check() []error {
+	var errs []error
 	if c.RedeliveryMax < c.RedeliveryBase {
 		errs = append(errs, fmt.Errorf("REDELIVERY_MAX_DELAY (%v) is below REDELIVERY_BASE_DELAY (%v)", c.RedeliveryMax, c.RedeliveryBase))
 	}
@@ -158,10 +183,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("KEY_TEMPLATE=%q: its %d bytes of fixed text after KEY_PREFIX's %d are over S3's key limit of %d",
 			c.KeyTemplate, n, len(c.KeyPrefix), s3store.MaxKeyLen))
 	}
-	if err := errors.Join(errs...); err != nil {
-		return c, fmt.Errorf("configuration: %w", err)
-	}
-	return c, nil
+	return errs
 }
 
 // ParseKeyTemplate reads a KEY_TEMPLATE value; its error names the variable

@@ -17,8 +17,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/s3uploader/s3uploader/pkg/rie"
 	"github.com/s3uploader/s3uploader/pkg/s3sim"
-	"github.com/s3uploader/s3uploader/pkg/twin/rie"
 )
 
 // ColdStartResult times the start of the function and of a hello-world

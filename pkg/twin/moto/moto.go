@@ -18,7 +18,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/s3uploader/s3uploader/pkg/twin/proc"
+	"github.com/s3uploader/s3uploader/pkg/proc"
 )
 
 // Local credentials, account and region that moto accepts.

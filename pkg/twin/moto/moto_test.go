@@ -5,7 +5,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/s3uploader/s3uploader/pkg/twin/proc"
+	"github.com/s3uploader/s3uploader/pkg/proc"
 )
 
 func TestStartStop(t *testing.T) {

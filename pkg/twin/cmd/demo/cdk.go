@@ -13,8 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/s3uploader/s3uploader/pkg/proc"
 	"github.com/s3uploader/s3uploader/pkg/twin/moto"
-	"github.com/s3uploader/s3uploader/pkg/twin/proc"
 )
 
 // cdkEnv is the environment of the CDK CLI against the local AWS: quiet,

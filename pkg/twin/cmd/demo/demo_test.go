@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/s3uploader/s3uploader/pkg/proc"
 	"github.com/s3uploader/s3uploader/pkg/twin/moto"
-	"github.com/s3uploader/s3uploader/pkg/twin/proc"
 )
 
 // TestEndToEnd runs the whole local path, as `make demo` does: moto, cdk

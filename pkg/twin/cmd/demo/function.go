@@ -15,10 +15,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/s3uploader/s3uploader/pkg/deployed"
+	"github.com/s3uploader/s3uploader/pkg/rie"
 	"github.com/s3uploader/s3uploader/pkg/twin/emfmetrics"
 	"github.com/s3uploader/s3uploader/pkg/twin/logship"
 	"github.com/s3uploader/s3uploader/pkg/twin/moto"
-	"github.com/s3uploader/s3uploader/pkg/twin/rie"
 )
 
 // function is the deployed code running under emulators.

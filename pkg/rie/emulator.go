@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/s3uploader/s3uploader/pkg/twin/proc"
+	"github.com/s3uploader/s3uploader/pkg/proc"
 )
 
 // Config describes how to run a function. The zero value of each optional

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/s3uploader/s3uploader/pkg/twin/proc"
+	"github.com/s3uploader/s3uploader/pkg/proc"
 )
 
 // emulatorPath finds aws-lambda-rie: $RIE, the project's .tools/bin, or PATH.
