@@ -321,8 +321,8 @@ func TestDeployToMoto(t *testing.T) {
 	if err := json.Unmarshal([]byte(attrs.Attributes["RedrivePolicy"]), &redrive); err != nil {
 		t.Errorf("queue RedrivePolicy = %q: %v", attrs.Attributes["RedrivePolicy"], err)
 	}
-	if fmt.Sprint(redrive.MaxReceiveCount) != "5" || !strings.HasSuffix(o["DeadLetterQueueUrl"], "/"+lastField(redrive.DeadLetterTargetArn, ":")) {
-		t.Errorf("queue RedrivePolicy = %s; want maxReceiveCount 5 to the DLQ %s", attrs.Attributes["RedrivePolicy"], o["DeadLetterQueueUrl"])
+	if fmt.Sprint(redrive.MaxReceiveCount) != "15" || !strings.HasSuffix(o["DeadLetterQueueUrl"], "/"+lastField(redrive.DeadLetterTargetArn, ":")) {
+		t.Errorf("queue RedrivePolicy = %s; want maxReceiveCount 15 to the DLQ %s", attrs.Attributes["RedrivePolicy"], o["DeadLetterQueueUrl"])
 	}
 	dlqAttrs, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
 		QueueUrl:       aws.String(o["DeadLetterQueueUrl"]),

@@ -95,7 +95,7 @@ func DefaultConfig() Config {
 		BatchSize:              10,
 		MaxBatchingWindow:      0,
 		MaxConcurrency:         5,
-		MaxReceiveCount:        5,
+		MaxReceiveCount:        15,
 		FunctionDeadLetters:    true,
 		OldestMessageAlarm:     5 * time.Minute,
 		MetricsNamespace:       defaultMetricsNamespace,

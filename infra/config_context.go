@@ -63,6 +63,8 @@ func settingsOf(c *Config) []setting {
 		{"deadlineMargin", envKnob(c.FunctionEnv, "DEADLINE_MARGIN", nonNegativeDuration)},
 		{"s3Checksum", envKnob(c.FunctionEnv, "S3_CHECKSUM", oneOf("when_supported", "when_required"))},
 		{"retryBudget", envKnob(c.FunctionEnv, "RETRY_BUDGET", positiveInt)},
+		{"redeliveryBaseDelay", envKnob(c.FunctionEnv, "REDELIVERY_BASE_DELAY", positiveDuration)},
+		{"redeliveryMaxDelay", envKnob(c.FunctionEnv, "REDELIVERY_MAX_DELAY", positiveDuration)},
 	}
 }
 

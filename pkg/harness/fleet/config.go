@@ -19,6 +19,9 @@ type Config struct {
 	Messages int // default 1,000,000
 	Size     int // default 1024; sets nothing but the report
 	Prefixes int // default 1
+	// PoisonEvery makes every PoisonEvery-th message one the function can
+	// never store (a bad key: refused before any S3 call); 0: none.
+	PoisonEvery int
 
 	Fleet    FleetConfig
 	Function FunctionConfig
@@ -73,12 +76,13 @@ type FunctionConfig struct {
 	// ablation (retry.NewShareLawWithout); zero: the law as it ships.
 	Without retry.Ablation
 	// RedeliveryBase and RedeliveryMax are REDELIVERY_BASE_DELAY and
-	// REDELIVERY_MAX_DELAY: a failed record comes back after
-	// batch.RedeliveryDelay; 0: the function's defaults. NoRedelivery:
-	// failed records wait out the visibility timeout (the function
-	// without DEAD_LETTER_QUEUE_URL).
+	// REDELIVERY_MAX_DELAY: a record that failed for now comes back after
+	// batch.RedeliveryDelay, and a poison one is dead-lettered at once;
+	// 0: the function's defaults. NoRouting: the function without
+	// DEAD_LETTER_QUEUE_URL, failed records wait out the visibility
+	// timeout and only the redrive policy dead-letters.
 	RedeliveryBase, RedeliveryMax time.Duration
-	NoRedelivery                  bool
+	NoRouting                     bool
 }
 
 // S3Config is the bucket.

@@ -14,6 +14,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Messages, "messages", c.Messages, "messages to drain (default 1000000)")
 	fs.IntVar(&c.Size, "size", c.Size, "bytes per message (default 1024)")
 	fs.IntVar(&c.Prefixes, "prefixes", c.Prefixes, "key prefixes the messages spread over (default 1)")
+	fs.IntVar(&c.PoisonEvery, "poison-every", c.PoisonEvery, "every Nth message can never be stored (0: none)")
 	fs.BoolVar(&c.Bench, "bench", c.Bench, "run as pkg/harness/bench does: fixed fleet, batches handed over at once, failures given up")
 	fs.DurationVar(&c.Cutoff, "cutoff", c.Cutoff, "stop handing out batches after this long (0: never)")
 	fs.DurationVar(&c.Horizon, "horizon", c.Horizon, "virtual time limit (default 2h)")
@@ -40,7 +41,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&fn.RetryBudget, "retry-budget", fn.RetryBudget, "RETRY_BUDGET (default 500)")
 	fs.DurationVar(&fn.RedeliveryBase, "redelivery-base", fn.RedeliveryBase, "REDELIVERY_BASE_DELAY (default 2s)")
 	fs.DurationVar(&fn.RedeliveryMax, "redelivery-max", fn.RedeliveryMax, "REDELIVERY_MAX_DELAY (default 15m)")
-	fs.BoolVar(&fn.NoRedelivery, "no-redelivery", fn.NoRedelivery, "failed records wait out the visibility timeout (no DEAD_LETTER_QUEUE_URL)")
+	fs.BoolVar(&fn.NoRouting, "no-routing", fn.NoRouting, "the function without DEAD_LETTER_QUEUE_URL: failed records wait out the visibility timeout, poison waits for the redrive")
 	distVar(fs, &fn.Wake, "wake", "how late a sleeping upload wakes (default 50µs/500µs; -bench: 800µs/3ms)")
 	fs.IntVar(&fn.MaxAttempts, "max-attempts", fn.MaxAttempts, "RETRY_MAX_ATTEMPTS (default: the function's, 14)")
 

@@ -25,17 +25,20 @@ type instance struct {
 // by the context); the records that failed are returned as
 // batchItemFailures and the others deleted.
 type invocation struct {
-	w        *world
-	inst     *instance
-	order    []*message
-	next     int // order[next:] not started
-	active   int
-	failed   []*message
-	ok       []*message
-	start    time.Duration
-	init     time.Duration
-	deadline time.Duration // of the work: the function's deadline − Margin
-	then     func()
+	w      *world
+	inst   *instance
+	order  []*message
+	next   int // order[next:] not started
+	active int
+	failed []*message
+	ok     []*message
+	// deadLettered went to the DLQ from the function: deleted from the
+	// queue with the successes.
+	deadLettered []*message
+	start        time.Duration
+	init         time.Duration
+	deadline     time.Duration // of the work: the function's deadline − Margin
+	then         func()
 }
 
 func (w *world) handle(inst *instance, msgs []*message, init time.Duration, then func()) {
@@ -57,6 +60,17 @@ func (iv *invocation) work() {
 		if iv.w.l.now >= iv.deadline {
 			iv.failed = append(iv.failed, m)
 			iv.w.reasons["DeadlineReached"]++ // never tried
+			continue
+		}
+		if m.poison {
+			// Refused before any S3 call: the function dead-letters it
+			// at once, or, without routing, reports it failed.
+			iv.w.reasons["InvalidKey"]++
+			if iv.w.cfg.Function.NoRouting || iv.w.cfg.Bench {
+				iv.failed = append(iv.failed, m)
+			} else {
+				iv.deadLettered = append(iv.deadLettered, m)
+			}
 			continue
 		}
 		iv.step(&record{m: m, c: iv.inst.retrier.begin(m.prefix)})
@@ -160,6 +174,9 @@ func (iv *invocation) finish() {
 	w.billed += billed
 	for _, m := range iv.ok {
 		w.q.delete(m)
+	}
+	for _, m := range iv.deadLettered {
+		w.q.deadLetter(m)
 	}
 	for _, m := range iv.failed {
 		w.failedRecords++

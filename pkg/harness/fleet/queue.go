@@ -6,9 +6,11 @@ import "time"
 type message struct {
 	id       int
 	prefix   int
-	receives int  // ApproximateReceiveCount
-	fate     fate // queued until deleted, dead-lettered or given up
-	lease    int  // the token of its current invisibility: a stale expiry is ignored
+	receives int           // ApproximateReceiveCount
+	fate     fate          // queued until deleted, dead-lettered or given up
+	lease    int           // the token of its current invisibility: a stale expiry is ignored
+	poison   bool          // can never be stored
+	doneAt   time.Duration // when it left the queue
 }
 
 // done reports whether the message has left the queue.
@@ -52,6 +54,10 @@ type queue struct {
 	leases     int // tokens handed out
 
 	inFlight, deadLettered, gaveUp, redelivered int
+	byFunction                                  int           // of deadLettered: sent by the function
+	done, p99                                   int           // messages that left the queue; 99 % of them all
+	at99                                        time.Duration // when the 99th percent left
+
 }
 
 func (q *queue) visible() int { return len(q.ready) - q.head }
@@ -65,7 +71,7 @@ func (q *queue) receive(n int) []*message {
 		q.head++
 		if m.receives >= q.maxReceive {
 			// The redrive policy moves it instead of delivering it.
-			m.fate = deadLettered
+			q.leave(m, deadLettered)
 			q.deadLettered++
 			continue
 		}
@@ -108,8 +114,26 @@ func (q *queue) expire(m *message, lease int) {
 
 // delete removes a message the function stored.
 func (q *queue) delete(m *message) {
-	m.fate = deleted
+	q.leave(m, deleted)
 	q.inFlight--
+}
+
+// deadLetter is a message the function sent to the dead-letter queue
+// itself: the mapping then deletes it from the queue.
+func (q *queue) deadLetter(m *message) {
+	q.leave(m, deadLettered)
+	q.inFlight--
+	q.deadLettered++
+	q.byFunction++
+}
+
+// leave records how and when m left the queue.
+func (q *queue) leave(m *message, f fate) {
+	m.fate, m.doneAt = f, q.l.now
+	q.done++
+	if q.done == q.p99 {
+		q.at99 = q.l.now
+	}
 }
 
 // failed is a message listed in batchItemFailures: it waits out its
@@ -118,7 +142,7 @@ func (q *queue) delete(m *message) {
 func (q *queue) failed(m *message) {
 	switch {
 	case q.noRedrive:
-		m.fate = gaveUp
+		q.leave(m, gaveUp)
 		q.inFlight--
 		q.gaveUp++
 	case q.redelivery != nil:

@@ -40,9 +40,20 @@ type Result struct {
 	FailedRecords                            int // batchItemFailures, all invocations
 	Redeliveries                             int // receives after the first
 	DeadLettered                             int
-	GaveUp                                   int // Bench or Cutoff: failed records not redelivered, and batches never handed out
-	NotRun                                   int // of GaveUp: never handed out before the Cutoff
-	Left                                     int // neither stored and deleted, nor dead-lettered, nor given up: the Horizon came first
+	DeadLetteredByFunction                   int // of DeadLettered: sent by the function at once
+	// PoisonToDLQ and PoisonToDLQMax are the median and the longest time
+	// from the send to the dead-letter queue of a message that can never
+	// be stored (Config.PoisonEvery).
+	PoisonToDLQ, PoisonToDLQMax time.Duration
+	// GoodToDLQ is when the first message that could be stored reached
+	// the dead-letter queue; 0: none did.
+	GoodToDLQ time.Duration
+	// Tail is the drain's last percent: from the moment 99 % of the
+	// messages had left the queue to the last one.
+	Tail   time.Duration
+	GaveUp int // Bench or Cutoff: failed records not redelivered, and batches never handed out
+	NotRun int // of GaveUp: never handed out before the Cutoff
+	Left   int // neither stored and deleted, nor dead-lettered, nor given up: the Horizon came first
 	// Lost counts messages neither stored, nor dead-lettered, nor given
 	// up: 0 unless the Horizon cut the run short.
 	Lost int
@@ -108,10 +119,12 @@ func (r Result) CostPerMillion() float64 {
 // Summary is the run on one line.
 func (r Result) Summary() string {
 	return fmt.Sprintf("%s: stored %d/%d, drain %.1fs, goodput %.0f/s (%.3f of capacity), waste %.3f, "+
-		"throttled %d, retries %d, redelivered %d, DLQ %d, gave up %d, left %d, p50 %.1fs p99 %.1fs, "+
+		"throttled %d, retries %d, redelivered %d, DLQ %d (%d by the function), gave up %d, left %d, p50 %.1fs p99 %.1fs, tail %.1fs, "+
+		"poison to DLQ %.1fs (max %.1fs), first good message in the DLQ at %.0fs, "+
 		"invocations %d, cold %d, peak %d, %.0f GB-s, $%.2f per million, %d events",
 		r.Config.Strategy, r.Stored, r.Config.Messages, r.Drain.Seconds(), r.Goodput(), r.OfCapacity(), r.Waste(),
-		r.Throttled, r.Retries, r.Redeliveries, r.DeadLettered, r.GaveUp, r.Left, r.P50.Seconds(), r.P99.Seconds(),
+		r.Throttled, r.Retries, r.Redeliveries, r.DeadLettered, r.DeadLetteredByFunction, r.GaveUp, r.Left, r.P50.Seconds(), r.P99.Seconds(), r.Tail.Seconds(),
+		r.PoisonToDLQ.Seconds(), r.PoisonToDLQMax.Seconds(), r.GoodToDLQ.Seconds(),
 		r.Invocations, r.ColdStarts, r.PeakConcurrency, r.GBSeconds(), r.CostPerMillion(), r.Events)
 }
 

@@ -60,8 +60,8 @@ func Run(cfg Config) (Result, error) {
 		return newRetrier(cfg, fn, rand.New(rand.NewPCG(cfg.Seed, uint64(1000+id))), w.scopes, w.oracle)
 	}
 	w.q = &queue{l: l, visibility: cfg.Fleet.Visibility, maxReceive: cfg.Fleet.MaxReceiveCount,
-		noRedrive: cfg.Bench, onVisible: w.wake}
-	if !cfg.Function.NoRedelivery {
+		noRedrive: cfg.Bench, onVisible: w.wake, p99: (cfg.Messages*99 + 99) / 100}
+	if !cfg.Function.NoRouting {
 		jitter := rand.New(rand.NewPCG(cfg.Seed, 3))
 		base := cmp.Or(cfg.Function.RedeliveryBase, batch.DefaultRedeliveryBase)
 		limit := cmp.Or(cfg.Function.RedeliveryMax, batch.DefaultRedeliveryMax)
@@ -71,7 +71,7 @@ func Run(cfg Config) (Result, error) {
 	}
 	w.msgs = make([]*message, cfg.Messages)
 	for i := range w.msgs {
-		w.msgs[i] = &message{id: i, prefix: i % cfg.Prefixes}
+		w.msgs[i] = &message{id: i, prefix: i % cfg.Prefixes, poison: cfg.PoisonEvery > 0 && i%cfg.PoisonEvery == cfg.PoisonEvery-1}
 		w.q.ready = append(w.q.ready, w.msgs[i])
 	}
 	w.startPollers()
@@ -90,8 +90,15 @@ func (w *world) result() Result {
 		Retries: w.retries, Invocations: w.invocations, ColdStarts: w.coldStarts, PeakConcurrency: w.peakPollers,
 		FailedRecords: w.failedRecords, Redeliveries: w.q.redelivered, DeadLettered: w.q.deadLettered,
 		GaveUp: w.q.gaveUp, Billed: w.billed, Ticks: w.s3.ticks, Reasons: w.reasons}
-	var lat []time.Duration
+	r.DeadLetteredByFunction, r.Tail = w.q.byFunction, w.l.now-w.q.at99
+	var lat, poison []time.Duration
 	for _, m := range w.msgs {
+		switch {
+		case m.poison && m.fate == deadLettered:
+			poison = append(poison, m.doneAt)
+		case m.fate == deadLettered && (r.GoodToDLQ == 0 || m.doneAt < r.GoodToDLQ):
+			r.GoodToDLQ = m.doneAt
+		}
 		stored := w.s3.stored[m.id]
 		if stored {
 			r.Stored++
@@ -115,6 +122,10 @@ func (w *world) result() Result {
 		}
 	}
 	r.GaveUp += r.NotRun
+	if len(poison) > 0 {
+		slices.Sort(poison)
+		r.PoisonToDLQ, r.PoisonToDLQMax = poison[len(poison)/2], poison[len(poison)-1]
+	}
 	r.CapacitySeconds = w.s3.capacitySeconds(w.l.now)
 	r.FinalCapacity = w.s3.capacityAt(w.l.now)
 	if len(lat) > 0 {
