@@ -1,4 +1,4 @@
-.PHONY: all build test test-go lint tools cdk synth deploy test-infra demo bench fleet chaos clean rie moto-check
+.PHONY: all build test test-go lint tools cdk synth deploy test-infra demo bench fleet chaos clean rie moto-check redrive
 
 # Everything the targets need is installed by them into .tools/ (Go tools from
 # the Go module proxy, the CDK CLI from npm). Go itself, Node.js 20 and npm come
@@ -59,6 +59,12 @@ synth: cdk
 
 deploy: cdk
 	$(CDK_ENV) $(CDK) deploy --no-notices $(CDK_ARGS)
+
+# Move the dead letters of a deployed stack back to its queue, once their
+# cause is fixed: make redrive REDRIVE_ARGS="-stack S3Uploader -n 10".
+REDRIVE_ARGS ?=
+redrive:
+	$(GO) run ./pkg/redrive/cmd/redrive $(REDRIVE_ARGS)
 
 # ---- tests -----------------------------------------------------------------
 test: lint test-go test-infra

@@ -30,11 +30,23 @@ type Fields struct {
 	Group         string // the FIFO message group ID; empty for standard queues
 }
 
+// AttrOriginalID is the String attribute with which a dead letter names
+// the message it was (package sqsroute sets it). When a dead letter is
+// moved back to its queue it comes with a new messageId; this attribute
+// then stands for it, so the message keeps the key it had and the
+// conditional write recognises what was already stored.
+const AttrOriginalID = "failure.messageId"
+
 // FieldsOf returns the fields of a record read as it came, without an
-// envelope.
+// envelope. Its ID is the record's messageId, or the AttrOriginalID
+// attribute when the record has one.
 func FieldsOf(rec events.SQSMessage) Fields {
+	id := rec.MessageId
+	if a, ok := rec.MessageAttributes[AttrOriginalID]; ok && a.StringValue != nil && *a.StringValue != "" {
+		id = *a.StringValue
+	}
 	return Fields{
-		ID:            rec.MessageId,
+		ID:            id,
 		Attributes:    rec.MessageAttributes,
 		SentTimestamp: rec.Attributes["SentTimestamp"],
 		Group:         rec.Attributes["MessageGroupId"],

@@ -84,15 +84,11 @@ func (m Message) Fields() keys.Fields {
 	return keys.Fields{ID: m.ID, Attributes: m.Attributes, SentTimestamp: m.SentTimestamp, Group: m.Group}
 }
 
-// MessageOf returns the message of a record without an envelope.
+// MessageOf returns the message of a record without an envelope (its ID
+// as keys.FieldsOf reads it).
 func MessageOf(rec events.SQSMessage) Message {
-	return Message{
-		ID:            rec.MessageId,
-		Body:          rec.Body,
-		Attributes:    rec.MessageAttributes,
-		SentTimestamp: rec.Attributes["SentTimestamp"],
-		Group:         rec.Attributes["MessageGroupId"],
-	}
+	f := keys.FieldsOf(rec)
+	return Message{ID: f.ID, Body: rec.Body, Attributes: f.Attributes, SentTimestamp: f.SentTimestamp, Group: f.Group}
 }
 
 // Open returns the message rec carries in envelope e. A body that is not

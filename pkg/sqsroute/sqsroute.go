@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/s3uploader/s3uploader/pkg/batch"
+	"github.com/s3uploader/s3uploader/pkg/keys"
 )
 
 // The message attributes a dead letter carries, in the order they take
@@ -29,11 +30,12 @@ import (
 // when the original has more than 4, the last ones are left out, and
 // with 10, none: the reason is then in the function's log line only.
 // Attributes of the original with these names (a dead letter that came
-// back and failed again) are replaced.
+// back and failed again) are replaced; failure.messageId keeps the first
+// message's ID.
 const (
 	AttrReason       = "failure.reason"       // e.g. InvalidKey, PermanentError
 	AttrErrorCode    = "failure.errorCode"    // S3's error code, when there is one
-	AttrMessageID    = "failure.messageId"    // the original SQS messageId
+	AttrMessageID    = keys.AttrOriginalID    // the original SQS messageId (kept from a redriven dead letter)
 	AttrReceiveCount = "failure.receiveCount" // Number: its receives when it failed
 	AttrFunction     = "failure.function"     // the function's name
 	AttrDetail       = "failure.detail"       // what went wrong, at most 256 bytes, never the payload
@@ -105,7 +107,7 @@ func (r *Router) attributes(rec events.SQSMessage, f batch.Failure) map[string]t
 	}{
 		{AttrReason, str(f.Reason), f.Reason != ""},
 		{AttrErrorCode, str(f.ErrorCode), f.ErrorCode != ""},
-		{AttrMessageID, str(rec.MessageId), rec.MessageId != ""},
+		{AttrMessageID, str(keys.FieldsOf(rec).ID), rec.MessageId != ""},
 		{AttrReceiveCount, types.MessageAttributeValue{DataType: aws.String("Number"), StringValue: aws.String(receives(rec))}, true},
 		{AttrFunction, str(r.function), r.function != ""},
 		{AttrDetail, str(truncate(f.Detail, 256)), f.Detail != ""},

@@ -204,7 +204,7 @@ func TestDeadLetterAttributeSlots(t *testing.T) {
 				attrs = append(attrs, fmt.Sprint("a", i), "v")
 			}
 			if tc.stale {
-				attrs = append(attrs, sqsroute.AttrReason, "OldReason")
+				attrs = append(attrs, sqsroute.AttrReason, "OldReason", sqsroute.AttrMessageID, "first-id")
 			}
 			if _, err := e.handler.Handle(context.Background(), event(msg("p", "x", attrs...))); err != nil {
 				t.Fatal(err)
@@ -224,8 +224,9 @@ func TestDeadLetterAttributeSlots(t *testing.T) {
 			if !slices.Equal(ours, want) || len(sent[0].Attributes) != min(10, 1+tc.extra+len(want)) {
 				t.Errorf("dead letter attributes %v (%d in all); want the original's and %v", ours, len(sent[0].Attributes), want)
 			}
-			if tc.stale && sent[0].Attributes[sqsroute.AttrReason].String != "InvalidKey" {
-				t.Errorf("reason = %q; want InvalidKey, not the stale one", sent[0].Attributes[sqsroute.AttrReason].String)
+			if tc.stale && (sent[0].Attributes[sqsroute.AttrReason].String != "InvalidKey" || sent[0].Attributes[sqsroute.AttrMessageID].String != "first-id") {
+				t.Errorf("reason, messageId = %q, %q; want InvalidKey, not the stale reason, and the first message's ID, first-id",
+					sent[0].Attributes[sqsroute.AttrReason].String, sent[0].Attributes[sqsroute.AttrMessageID].String)
 			}
 		})
 	}
