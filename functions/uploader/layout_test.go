@@ -2,9 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"maps"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -134,6 +138,32 @@ func TestInfraIsTheCDKApp(t *testing.T) {
 	for _, p := range goList(t, "./infra/...") {
 		if !slices.ContainsFunc(p.Imports, func(imp string) bool { return strings.HasPrefix(imp, "github.com/aws/aws-cdk-go/") }) {
 			t.Errorf("%s is under infra/ and is not CDK code: it belongs under pkg/", p.ImportPath)
+		}
+	}
+}
+
+// TestNoLongFunctions: no function outside tests is over 80 lines; a
+// longer one is cut into its phases.
+func TestNoLongFunctions(t *testing.T) {
+	const limit = 80
+	fset := token.NewFileSet()
+	for _, p := range goList(t, "./...") {
+		for _, name := range p.GoFiles {
+			path := filepath.Join(p.Dir, name)
+			f, err := parser.ParseFile(fset, path, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range f.Decls {
+				fd, ok := d.(*ast.FuncDecl)
+				if !ok || fd.Body == nil {
+					continue
+				}
+				if n := fset.Position(fd.End()).Line - fset.Position(fd.Pos()).Line + 1; n > limit {
+					t.Errorf("%s/%s: %s is %d lines; at most %d outside tests",
+						strings.TrimPrefix(p.ImportPath, module+"/"), name, fd.Name.Name, n, limit)
+				}
+			}
 		}
 	}
 }

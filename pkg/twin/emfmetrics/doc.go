@@ -8,7 +8,7 @@
 // out, or the error for which CloudWatch would reject the document. A
 // Publisher is fed lines (hand its Add to logship.Config.Echo, which has
 // split the function's output into lines already), and sends their datums with PutMetricData in the
-// background, per namespace, within PutMetricData's limits (1,000 datums
+// background (a logship.Queue), per namespace, within PutMetricData's limits (1,000 datums
 // and 1 MB a call, 150 distinct values a datum). Each datum keeps its
 // document's timestamp.
 //

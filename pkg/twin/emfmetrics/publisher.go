@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+
+	"github.com/s3uploader/s3uploader/pkg/twin/logship"
 )
 
 // PutMetricData limits.
@@ -44,18 +46,13 @@ type Config struct {
 // every FlushInterval, on Flush and on Close. Call Close once, after the
 // last Add or Write.
 type Publisher struct {
-	cw   CloudWatch
-	tick <-chan time.Time
+	cw       CloudWatch
+	queue    *logship.Queue[string]
+	stopTick func()
 
 	mu           sync.Mutex
-	lines        []string
-	closed       bool
 	lastParseErr error
 	lastPutErr   error
-
-	flushMu    sync.Mutex // one flush at a time, in order
-	stop, done chan struct{}
-	stopTick   func()
 
 	published, failed, invalid atomic.Int64
 }
@@ -71,9 +68,9 @@ func New(cw CloudWatch, cfg Config) *Publisher {
 			return t.C, t.Stop
 		}
 	}
-	p := &Publisher{cw: cw, stop: make(chan struct{}), done: make(chan struct{})}
-	p.tick, p.stopTick = cfg.Tick(cfg.FlushInterval)
-	go p.loop()
+	p := &Publisher{cw: cw}
+	tick, stopTick := cfg.Tick(cfg.FlushInterval)
+	p.queue, p.stopTick = logship.NewQueue(tick, p.publish), stopTick
 	return p
 }
 
@@ -81,13 +78,8 @@ func New(cw CloudWatch, cfg Config) *Publisher {
 // once; the others are parsed at the next flush. Add after Close does
 // nothing. Its signature fits logship.Config.Echo.
 func (p *Publisher) Add(line string) {
-	if !maybeEMF(line) {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if !p.closed {
-		p.lines = append(p.lines, line)
+	if maybeEMF(line) {
+		p.queue.Add(line)
 	}
 }
 
@@ -114,30 +106,14 @@ func (p *Publisher) LastParseError() error {
 	return p.lastParseErr
 }
 
-func (p *Publisher) loop() {
-	defer close(p.done)
-	for {
-		select {
-		case <-p.tick:
-			_ = p.Flush(context.Background()) // counted in Failed
-		case <-p.stop:
-			return
-		}
-	}
-}
-
 // Flush parses the queued lines and sends their metrics now, one namespace
 // at a time, in calls of at most 1,000 datums and about 1 MB. It returns
 // the PutMetricData errors, joined; their datums count as Failed and are
 // not retried (the SDK's retryer has already retried them).
-func (p *Publisher) Flush(ctx context.Context) error {
-	p.flushMu.Lock()
-	defer p.flushMu.Unlock()
-	p.mu.Lock()
-	lines := p.lines
-	p.lines = nil
-	p.mu.Unlock()
+func (p *Publisher) Flush(ctx context.Context) error { return p.queue.Flush(ctx) }
 
+// publish parses lines and sends their metrics, as Flush promises.
+func (p *Publisher) publish(ctx context.Context, lines []string) error {
 	byNS := map[string][]types.MetricDatum{}
 	var order []string
 	for _, l := range lines {
@@ -181,13 +157,8 @@ func (p *Publisher) Flush(ctx context.Context) error {
 // Close stops the flusher and sends what is left. It fails if any datum
 // could not be sent since New.
 func (p *Publisher) Close(ctx context.Context) error {
-	p.mu.Lock()
-	p.closed = true
-	p.mu.Unlock()
-	close(p.stop)
-	<-p.done
+	_ = p.queue.Close(ctx) // its errors are counted in Failed
 	p.stopTick()
-	_ = p.Flush(ctx)
 	if n := p.failed.Load(); n > 0 {
 		p.mu.Lock()
 		defer p.mu.Unlock()

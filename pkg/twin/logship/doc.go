@@ -10,4 +10,8 @@
 // runtime, and, for functions with the JSON log format, writes the platform
 // lines as platform.start and platform.report JSON records. Events are
 // sent with PutLogEvents in the background and on Close.
+//
+// The Shipper holds its events in a Queue, which hands what it holds to a
+// send function on every tick, on Flush and on Close; emfmetrics.Publisher
+// queues its lines in one too.
 package logship

@@ -58,13 +58,11 @@ type Shipper struct {
 
 	mu      sync.Mutex
 	partial []byte // an unterminated line
-	pending []types.InputLogEvent
 	req     requestState
 	lastTS  int64
 
-	flushMu sync.Mutex // one PutLogEvents at a time, in order
-	stop    chan struct{}
-	done    chan struct{}
+	queue  *Queue[types.InputLogEvent]
+	ticker *time.Ticker
 
 	shipped, failed atomic.Int64
 }
@@ -95,9 +93,9 @@ func New(ctx context.Context, logs Logs, cfg Config) (*Shipper, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 3 * time.Second
 	}
-	s := &Shipper{logs: logs, cfg: cfg, stop: make(chan struct{}), done: make(chan struct{})}
+	s := &Shipper{logs: logs, cfg: cfg, ticker: time.NewTicker(cfg.FlushInterval)}
 	s.req.timeout = strconv.FormatFloat(cfg.Timeout.Seconds(), 'f', 2, 64)
-	go s.loop()
+	s.queue = NewQueue(s.ticker.C, s.put)
 	return s, nil
 }
 
@@ -137,35 +135,19 @@ func (s *Shipper) line(l string) {
 			ts = s.lastTS
 		}
 		s.lastTS = ts
-		s.pending = append(s.pending, types.InputLogEvent{Message: aws.String(out), Timestamp: aws.Int64(ts)})
+		s.queue.Add(types.InputLogEvent{Message: aws.String(out), Timestamp: aws.Int64(ts)})
 		if s.cfg.Echo != nil {
 			s.cfg.Echo(out)
 		}
 	}
 }
 
-func (s *Shipper) loop() {
-	defer close(s.done)
-	t := time.NewTicker(s.cfg.FlushInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-t.C:
-			s.Flush(context.Background())
-		case <-s.stop:
-			return
-		}
-	}
-}
-
 // Flush sends the queued events now.
-func (s *Shipper) Flush(ctx context.Context) {
-	s.flushMu.Lock()
-	defer s.flushMu.Unlock()
-	s.mu.Lock()
-	events := s.pending
-	s.pending = nil
-	s.mu.Unlock()
+func (s *Shipper) Flush(ctx context.Context) { _ = s.queue.Flush(ctx) }
+
+// put sends events with PutLogEvents, in calls of at most 10,000 events and
+// 1 MB, counting them as shipped or failed.
+func (s *Shipper) put(ctx context.Context, events []types.InputLogEvent) error {
 	for len(events) > 0 {
 		n, size := 0, 0
 		for n < len(events) && n < 10000 {
@@ -187,6 +169,7 @@ func (s *Shipper) Flush(ctx context.Context) {
 		}
 		events = events[n:]
 	}
+	return nil
 }
 
 // Close ships what is left, an unterminated last line included, and stops
@@ -198,9 +181,8 @@ func (s *Shipper) Close(ctx context.Context) error {
 		s.partial = nil
 	}
 	s.mu.Unlock()
-	close(s.stop)
-	<-s.done
-	s.Flush(ctx)
+	_ = s.queue.Close(ctx)
+	s.ticker.Stop()
 	if n := s.failed.Load(); n > 0 {
 		return fmt.Errorf("logship: %d events could not be sent to %s", n, s.cfg.LogStream)
 	}

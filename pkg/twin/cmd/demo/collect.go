@@ -12,108 +12,92 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/s3uploader/s3uploader/pkg/deployed"
+	"github.com/s3uploader/s3uploader/pkg/loadgen"
 	"github.com/s3uploader/s3uploader/pkg/twin/emfmetrics"
 	"github.com/s3uploader/s3uploader/pkg/twin/esm"
-	"github.com/s3uploader/s3uploader/pkg/loadgen"
 )
 
+// collect counts and checks what the run left: the event source's, the
+// throttle's and the log shippers' counts; the DLQ, read whole; every
+// message sent, reconciled with S3 and the DLQ; and the retries, read back
+// from CloudWatch Logs.
 func (s *Summary) collect(ctx context.Context, c clients, st *deployed.Stack, msgs []loadgen.Message, ids []string,
 	es esm.Stats, tr *tracker, front *s3Front, fn *function) error {
+	s.count(es, tr, front, fn)
+	dlq, depth, err := readDLQ(ctx, c.sqs, st.DLQURL)
+	if err != nil {
+		return err
+	}
+	s.DLQDepth, s.MaxReceiveCount = depth, st.MaxReceiveCount
+	sent, err := s.checkS3(ctx, c, st, msgs, ids, tr)
+	if err != nil {
+		return err
+	}
+	s.reconcile(sent, dlq)
+	return s.readLogs(ctx, c, st)
+}
+
+// count copies the event source's, the throttle's and the log shippers'
+// counts.
+func (s *Summary) count(es esm.Stats, tr *tracker, front *s3Front, fn *function) {
 	s.Invocations, s.Partial = es.Invocations, es.PartialBatches
 	s.BatchFailures = es.FunctionErrors + es.Timeouts + es.InvalidResponses + es.InvokeErrors
 	s.Redeliveries, s.MostDelivered = tr.redeliveries()
 	ts := front.Stats()
 	s.Throttled, s.PutsAdmitted, s.Faults = ts.Throttled, ts.Admitted, front.faultCounts()
 	s.LogEvents, s.LogEventsFailed = fn.shipped()
+}
 
-	// The DLQ: peek at every message (a short visibility timeout puts
-	// them back at once).
-	inDLQ := map[string]bool{}
-	seen := map[string]bool{}
-	for range 50 {
-		out, err := c.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-			QueueUrl: aws.String(st.DLQURL), MaxNumberOfMessages: 10, VisibilityTimeout: 5,
-			MessageAttributeNames: []string{"All"},
-		})
-		if err != nil {
-			return fmt.Errorf("read the DLQ: %w", err)
-		}
-		if len(out.Messages) == 0 {
-			break
-		}
-		for _, m := range out.Messages {
-			if seen[aws.ToString(m.MessageId)] {
-				continue
-			}
-			seen[aws.ToString(m.MessageId)] = true
-			inDLQ[aws.ToString(m.MessageId)] = true
-			key := ""
-			if a, ok := m.MessageAttributes["key"]; ok {
-				key = aws.ToString(a.StringValue)
-			}
-			s.DLQKeys = append(s.DLQKeys, key)
-		}
-	}
-	s.InDLQ = len(inDLQ)
-	sort.Strings(s.DLQKeys)
-
-	// S3 against what was sent, byte for byte, at the keys the deployed
-	// template renders for the records as delivered.
+// checkS3 reads, for every message SQS accepted (ids[i] != ""), the object
+// at the key the deployed template renders for its record as delivered and
+// compares it with the payload sent, byte for byte; poison messages name
+// no valid key and are not read. Objects under the prefix that no message
+// names are Stray.
+func (s *Summary) checkS3(ctx context.Context, c clients, st *deployed.Stack, msgs []loadgen.Message, ids []string, tr *tracker) ([]sentMessage, error) {
 	keys, tmpl, err := expectedKeys(st.Env, ids, tr.record)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s.Template = tmpl.String()
 	stored, err := listKeys(ctx, c, st.Bucket, st.KeyPrefix)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var sent []sentMessage
 	named := map[string]bool{}
 	for i, m := range msgs {
 		if ids[i] == "" {
 			continue
 		}
+		sm := sentMessage{ID: ids[i], Key: m.Key, Poison: m.Poison}
 		if m.Poison {
 			s.PoisonDeliveries = append(s.PoisonDeliveries, tr.deliveriesOf(ids[i]))
-			if !inDLQ[ids[i]] {
-				s.Lost++
-				s.Missing = append(s.Missing, m.Key)
-			}
+			sent = append(sent, sm)
 			continue
 		}
-		key := keys[i]
-		s.Keys = append(s.Keys, key)
-		var got []byte
-		err := fmt.Errorf("message %s was never delivered, or its record does not render", ids[i])
-		if key != "" {
-			named[key] = true
-			got, err = getObject(ctx, c, st.Bucket, key)
+		sm.ObjectKey = keys[i]
+		s.Keys = append(s.Keys, sm.ObjectKey)
+		if sm.ObjectKey != "" {
+			named[sm.ObjectKey] = true
+			got, err := getObject(ctx, c, st.Bucket, sm.ObjectKey)
+			switch {
+			case err == nil && bytes.Equal(got, m.Payload):
+				sm.Object = objectExact
+			case err == nil:
+				sm.Object = objectDiffers
+			}
 		}
-		switch {
-		case err == nil && bytes.Equal(got, m.Payload):
-			s.Uploaded++
-		case err == nil:
-			s.Wrong = append(s.Wrong, key)
-		case inDLQ[ids[i]]:
-			s.GoodDLQ++
-		default:
-			s.Lost++
-			s.Missing = append(s.Missing, m.Key)
-		}
+		sent = append(sent, sm)
 	}
-
 	for k := range stored {
 		if !named[k] {
 			s.Stray = append(s.Stray, k)
 		}
 	}
 	sort.Strings(s.Stray)
-
-	// The retries, read back from CloudWatch Logs.
-	return s.readLogs(ctx, c, st)
+	return sent, nil
 }
 
 func getObject(ctx context.Context, c clients, bucket, key string) ([]byte, error) {

@@ -15,216 +15,350 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/s3uploader/s3uploader/pkg/deployed"
-	"github.com/s3uploader/s3uploader/pkg/twin/esm"
 	"github.com/s3uploader/s3uploader/pkg/loadgen"
+	"github.com/s3uploader/s3uploader/pkg/twin/esm"
+	"github.com/s3uploader/s3uploader/pkg/twin/moto"
 )
 
 // run is the whole demo. It returns once everything it started is stopped
 // (with Keep, after Ctrl-C). out gets the story, errw the progress bar.
-func run(ctx context.Context, cfg Config, out, errw io.Writer) (sum *Summary, err error) {
-	start := time.Now()
-	sum = &Summary{}
-	var times phases
-	tools, haveTools := toolsPhase(os.Getenv)
-	if haveTools {
-		times.add(tools.Name, tools.Took)
-	}
-	if cfg.Root == "" {
-		wd, _ := os.Getwd()
-		if cfg.Root, err = findRoot(wd); err != nil {
-			return sum, err
-		}
-	}
-	if err := preflight(&cfg); err != nil {
-		return sum, fmt.Errorf("missing tools:\n      %v", err)
-	}
-	if err := checkForms(&cfg); err != nil {
-		return sum, err
-	}
-	if err := checkTemplate(cfg); err != nil {
-		return sum, err
-	}
-	work := cfg.WorkIn
-	if work == "" {
-		if work, err = os.MkdirTemp("", "s3uploader-demo-"); err != nil {
-			return sum, err
-		}
-		defer os.RemoveAll(work)
-	} else if err := os.MkdirAll(work, 0o755); err != nil {
-		return sum, err
-	}
-	var outMu sync.Mutex // steps end on two goroutines while synth runs
-	step := func(what string, since time.Time) {
-		outMu.Lock()
-		defer outMu.Unlock()
-		fmt.Fprintf(out, "  ✓ %-58s %6.1fs\n", what, time.Since(since).Seconds())
+func run(ctx context.Context, cfg Config, out, errw io.Writer) (*Summary, error) {
+	d := &demo{cfg: cfg, out: out, errw: errw, sum: &Summary{}, start: time.Now()}
+	removeWork, err := d.prepare()
+	defer removeWork()
+	if err != nil {
+		return d.sum, err
 	}
 
 	// 1. A local AWS with the stack deployed, as to an account.
-	fmt.Fprintf(out, "▶ local AWS and the stack\n")
-	t := time.Now()
-	srv, stopAWS, err := standUp(ctx, cfg, work, step)
+	stopAWS, err := d.deployStack(ctx)
 	defer stopAWS()
-	if srv != nil {
-		sum.Pids = append(sum.Pids, srv.Pid())
-	}
 	if err != nil {
-		return sum, err
-	}
-	times.since("synth and deploy", t)
-	c := newClients(srv.Endpoint)
-
-	// 2. Read back what was deployed and fetch the code.
-	t = time.Now()
-	st, err := discover(ctx, c, cfg.Stack)
-	if err != nil {
-		return sum, err
-	}
-	code, err := st.FetchCode(ctx, c.s3, filepath.Join(work, "function"))
-	if err != nil {
-		return sum, err
-	}
-	step("code zip from s3://"+st.CodeBucket+" (CodeSha256 checked)", t)
-	printStack(out, st)
-	// moto's own event source mapping would take the messages as they are
-	// sent and try to run the function in Docker: our poller replaces it.
-	if err := disableMotoMapping(ctx, c, st); err != nil {
-		return sum, err
+		return d.sum, err
 	}
 
-	// 3. S3 as the function sees it: throttle → moto.
-	front, err := startS3Front(srv.Endpoint, cfg)
-	if err != nil {
-		return sum, err
+	// 2.–5. What was deployed, read back and run: the code under the
+	// emulators, S3 behind a throttle, the event source.
+	t := time.Now()
+	if err := d.readBack(ctx); err != nil {
+		return d.sum, err
 	}
-	defer front.Close()
-	fmt.Fprintf(out, "  S3 for the function: %s → moto  (throttle %s per prefix, burst %d%s)\n",
-		front.URL, rateText(cfg.Rate), cfg.Burst, faultText(cfg))
-
-	// 4. The function under emulators, each shipping its output to a
-	// log stream of the deployed log group, its EMF documents to metrics.
-	n := cfg.Concurrency
-	if n <= 0 {
-		n = st.MaxConcurrency
+	if err := d.startS3(); err != nil {
+		return d.sum, err
 	}
-	if n <= 0 {
-		n = 2
+	defer d.front.Close()
+	if err := d.startFunction(ctx); err != nil {
+		return d.sum, err
 	}
-	tf := time.Now()
-	fn, err := startFunction(ctx, cfg, st, code, srv.Endpoint, front.URL, n, c, work, out)
-	if err != nil {
-		return sum, err
-	}
-	defer fn.stop()
-	sum.Pids = append(sum.Pids, fn.pool.Pids()...)
-	step(fmt.Sprintf("%d × aws-lambda-rie running the deployed bootstrap", n), tf)
-
-	// 5. The event source.
-	tracker := newTracker()
-	poller := esm.New(c.sqs, fn.pool, esm.Config{
-		QueueURL: st.QueueURL, QueueARN: st.QueueARN, Region: st.Region,
-		BatchSize: st.BatchSize, MaxBatchingWindow: st.BatchingWindow,
-		ReportBatchItemFailures: st.ReportFailures, Concurrency: n,
-		FunctionTimeout: st.Timeout, WaitTime: cfg.PollWait,
-		OnBatch: tracker.batch,
-	})
-	pollCtx, stopPolling := context.WithCancel(context.WithoutCancel(ctx))
-	pollDone := make(chan struct{})
-	go func() { defer close(pollDone); _ = poller.Run(pollCtx) }()
-	stopPoller := sync.OnceFunc(func() { stopPolling(); <-pollDone })
+	defer d.fn.stop()
+	stopPoller := d.startEventSource(ctx)
 	defer stopPoller()
-	fmt.Fprintf(out, "  event source: batch %d, window %s, ReportBatchItemFailures %v, %d pollers, visibility %s, maxReceiveCount %d\n",
-		st.BatchSize, st.BatchingWindow, st.ReportFailures, n, st.Visibility, st.MaxReceiveCount)
-	times.since("function and event source", t)
+	d.times.since("function and event source", t)
 
 	// 6. Send, recording the queues and the throttle from the first
 	// message on.
+	msgs, err := d.messages(ctx)
+	if err != nil {
+		return d.sum, err
+	}
+	stopRecorder, err := d.send(ctx, msgs)
+	defer stopRecorder()
+	if err != nil {
+		return d.sum, err
+	}
+
+	// 7. Wait for the queue to drain.
+	samples, err := d.drain(ctx, stopRecorder)
+	if err != nil {
+		return d.sum, err
+	}
+
+	// 8. Count, check, and read the logs and metrics back.
+	if err := d.check(ctx, stopPoller, samples); err != nil {
+		return d.sum, err
+	}
+	d.report(ctx)
+	return d.sum, nil
+}
+
+// demo is one run: its settings, its output, and what its steps have
+// started and found so far, in the order run fills them in.
+type demo struct {
+	cfg       Config
+	out, errw io.Writer
+	sum       *Summary
+	start     time.Time
+	toolsTook time.Duration // `make demo`'s tools and build, before start
+	times     phases
+	outMu     sync.Mutex // steps end on two goroutines while synth runs
+
+	work    string
+	srv     *moto.Server
+	c       clients
+	st      *deployed.Stack
+	code    string // the deployed bootstrap, fetched
+	front   *s3Front
+	n       int // emulators, and pollers
+	fn      *function
+	tracker *tracker
+	poller  *esm.Poller
+
+	msgs      []loadgen.Message
+	ids       []string // the SQS message ID of each of msgs, "" if not sent
+	sendStart time.Time
+	drainEnd  time.Time
+}
+
+// step prints a line for a step done since since.
+func (d *demo) step(what string, since time.Time) {
+	d.outMu.Lock()
+	defer d.outMu.Unlock()
+	fmt.Fprintf(d.out, "  ✓ %-58s %6.1fs\n", what, time.Since(since).Seconds())
+}
+
+// prepare times `make demo`'s tools, finds the repository, checks the
+// tools and the run's settings, and makes the work folder. remove is never
+// nil: it removes the folder if it is a temporary one.
+func (d *demo) prepare() (remove func(), err error) {
+	remove = func() {}
+	if tools, ok := toolsPhase(os.Getenv); ok {
+		d.times.add(tools.Name, tools.Took)
+		d.toolsTook = tools.Took
+	}
+	if d.cfg.Root == "" {
+		wd, _ := os.Getwd()
+		if d.cfg.Root, err = findRoot(wd); err != nil {
+			return remove, err
+		}
+	}
+	if err := preflight(&d.cfg); err != nil {
+		return remove, fmt.Errorf("missing tools:\n      %v", err)
+	}
+	if err := checkForms(&d.cfg); err != nil {
+		return remove, err
+	}
+	if err := checkTemplate(d.cfg); err != nil {
+		return remove, err
+	}
+	if d.work = d.cfg.WorkIn; d.work != "" {
+		return remove, os.MkdirAll(d.work, 0o755)
+	}
+	if d.work, err = os.MkdirTemp("", "s3uploader-demo-"); err != nil {
+		return remove, err
+	}
+	work := d.work
+	return func() { os.RemoveAll(work) }, nil
+}
+
+// deployStack starts moto and deploys the stack to it (step 1). stop is
+// never nil; moto's pid is in the summary as soon as it runs.
+func (d *demo) deployStack(ctx context.Context) (stop func(), err error) {
+	fmt.Fprintf(d.out, "▶ local AWS and the stack\n")
+	t := time.Now()
+	srv, stop, err := standUp(ctx, d.cfg, d.work, d.step)
+	if srv != nil {
+		d.sum.Pids = append(d.sum.Pids, srv.Pid())
+	}
+	if err != nil {
+		return stop, err
+	}
+	d.srv, d.c = srv, newClients(srv.Endpoint)
+	d.times.since("synth and deploy", t)
+	return stop, nil
+}
+
+// readBack reads back what was deployed and fetches the code (step 2).
+func (d *demo) readBack(ctx context.Context) error {
+	t := time.Now()
+	st, err := discover(ctx, d.c, d.cfg.Stack)
+	if err != nil {
+		return err
+	}
+	if d.code, err = st.FetchCode(ctx, d.c.s3, filepath.Join(d.work, "function")); err != nil {
+		return err
+	}
+	d.st = st
+	d.step("code zip from s3://"+st.CodeBucket+" (CodeSha256 checked)", t)
+	printStack(d.out, st)
+	// moto's own event source mapping would take the messages as they are
+	// sent and try to run the function in Docker: our poller replaces it.
+	return disableMotoMapping(ctx, d.c, st)
+}
+
+// startS3 puts the throttle in front of moto's S3: S3 as the function
+// sees it (step 3).
+func (d *demo) startS3() error {
+	front, err := startS3Front(d.srv.Endpoint, d.cfg)
+	if err != nil {
+		return err
+	}
+	d.front = front
+	fmt.Fprintf(d.out, "  S3 for the function: %s → moto  (throttle %s per prefix, burst %d%s)\n",
+		front.URL, rateText(d.cfg.Rate), d.cfg.Burst, faultText(d.cfg))
+	return nil
+}
+
+// startFunction runs the function under emulators, each shipping its
+// output to a log stream of the deployed log group, its EMF documents to
+// metrics (step 4).
+func (d *demo) startFunction(ctx context.Context) error {
+	d.n = d.cfg.Concurrency
+	if d.n <= 0 {
+		d.n = d.st.MaxConcurrency
+	}
+	if d.n <= 0 {
+		d.n = 2
+	}
+	t := time.Now()
+	fn, err := startFunction(ctx, d.cfg, d.st, d.code, d.srv.Endpoint, d.front.URL, d.n, d.c, d.work, d.out)
+	if err != nil {
+		return err
+	}
+	d.fn = fn
+	d.sum.Pids = append(d.sum.Pids, fn.pool.Pids()...)
+	d.step(fmt.Sprintf("%d × aws-lambda-rie running the deployed bootstrap", d.n), t)
+	return nil
+}
+
+// startEventSource starts polling the queue as the deployed mapping would
+// (step 5). stop stops the poller and waits for it; it may be called more
+// than once.
+func (d *demo) startEventSource(ctx context.Context) (stop func()) {
+	st := d.st
+	d.tracker = newTracker()
+	d.poller = esm.New(d.c.sqs, d.fn.pool, esm.Config{
+		QueueURL: st.QueueURL, QueueARN: st.QueueARN, Region: st.Region,
+		BatchSize: st.BatchSize, MaxBatchingWindow: st.BatchingWindow,
+		ReportBatchItemFailures: st.ReportFailures, Concurrency: d.n,
+		FunctionTimeout: st.Timeout, WaitTime: d.cfg.PollWait,
+		OnBatch: d.tracker.batch,
+	})
+	pollCtx, stopPolling := context.WithCancel(context.WithoutCancel(ctx))
+	pollDone := make(chan struct{})
+	go func() { defer close(pollDone); _ = d.poller.Run(pollCtx) }()
+	fmt.Fprintf(d.out, "  event source: batch %d, window %s, ReportBatchItemFailures %v, %d pollers, visibility %s, maxReceiveCount %d\n",
+		st.BatchSize, st.BatchingWindow, st.ReportFailures, d.n, st.Visibility, st.MaxReceiveCount)
+	return sync.OnceFunc(func() { stopPolling(); <-pollDone })
+}
+
+// messages makes the run's messages in the form the stack receives them,
+// the poison ones first (step 6).
+func (d *demo) messages(ctx context.Context) ([]loadgen.Message, error) {
+	cfg := d.cfg
 	runID := time.Now().UTC().Format("20060102-150405")
 	msgs, err := loadgen.Spec{
 		Count: cfg.Messages, Size: cfg.Size, KeyPattern: cfg.KeyPattern, Run: runID,
 		Encoding: cfg.Encoding, Groups: cfg.Groups, Poison: cfg.Poison, Seed: cfg.Seed,
 	}.Messages()
 	if err != nil {
-		return sum, err
+		return nil, err
 	}
-	if msgs, err = shape(ctx, c, cfg, runID, msgs); err != nil {
-		return sum, err
+	if msgs, err = shape(ctx, d.c, cfg, runID, msgs); err != nil {
+		return nil, err
 	}
 	if cfg.Groups == 0 {
 		msgs = poisonFirst(msgs)
 	}
-	fmt.Fprintf(out, "▶ send %d messages (%d poison) of %d bytes, as %s, to %s\n", len(msgs), cfg.Poison, cfg.Size, formText(cfg), st.QueueURL)
-	sendStart := time.Now()
-	rec := startRecorder(c, st, front)
-	stopRecorder := sync.OnceValue(rec.Stop)
-	defer stopRecorder()
-	bar := progressbar.NewOptions(len(msgs), progressbar.OptionSetWriter(errw), progressbar.OptionSetDescription("  sending"),
+	return msgs, nil
+}
+
+// send sends msgs with a progress bar, recording the queues and the
+// throttle from the first message on (step 6). stopRecorder is never nil;
+// it returns the samples, the same ones on every call.
+func (d *demo) send(ctx context.Context, msgs []loadgen.Message) (stopRecorder func() []sample, err error) {
+	cfg := d.cfg
+	fmt.Fprintf(d.out, "▶ send %d messages (%d poison) of %d bytes, as %s, to %s\n", len(msgs), cfg.Poison, cfg.Size, formText(cfg), d.st.QueueURL)
+	d.sendStart = time.Now()
+	rec := startRecorder(d.c, d.st, d.front)
+	stopRecorder = sync.OnceValue(rec.Stop)
+	bar := progressbar.NewOptions(len(msgs), progressbar.OptionSetWriter(d.errw), progressbar.OptionSetDescription("  sending"),
 		progressbar.OptionShowCount(), progressbar.OptionSetWidth(30), progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionOnCompletion(func() { fmt.Fprintln(errw) }))
-	sender := &loadgen.Sender{SQS: c.sqs, QueueURL: st.QueueURL, OnSent: func(k int) { _ = bar.Add(k) }}
+		progressbar.OptionOnCompletion(func() { fmt.Fprintln(d.errw) }))
+	sender := &loadgen.Sender{SQS: d.c.sqs, QueueURL: d.st.QueueURL, OnSent: func(k int) { _ = bar.Add(k) }}
 	res, err := sender.Send(ctx, msgs)
 	_ = bar.Finish()
 	if err != nil {
-		return sum, err
+		return stopRecorder, err
 	}
-	sum.Sent, sum.Poison = res.Sent-countPoison(msgs, res.IDs), countPoison(msgs, res.IDs)
-	tracker.expect(res.IDs)
-	step(fmt.Sprintf("sent %d with SendMessageBatch", res.Sent), sendStart)
-	times.since("send", sendStart)
+	d.msgs, d.ids = msgs, res.IDs
+	d.sum.Sent, d.sum.Poison = res.Sent-countPoison(msgs, res.IDs), countPoison(msgs, res.IDs)
+	d.tracker.expect(res.IDs)
+	d.step(fmt.Sprintf("sent %d with SendMessageBatch", res.Sent), d.sendStart)
+	d.times.since("send", d.sendStart)
+	return stopRecorder, nil
+}
 
-	// 7. Wait for the queue to drain.
-	t = time.Now()
-	fmt.Fprintf(out, "▶ drain: the event source invokes the function; failed records reappear after %s\n", st.Visibility)
-	drained := waitDrained(ctx, c, st, cfg, poller, front, out)
+// drain waits for the queue to drain, then stops the recorder and returns
+// its samples (step 7). It fails only when ctx ends.
+func (d *demo) drain(ctx context.Context, stopRecorder func() []sample) ([]sample, error) {
+	t := time.Now()
+	fmt.Fprintf(d.out, "▶ drain: the event source invokes the function; failed records reappear after %s\n", d.st.Visibility)
+	drained := waitDrained(ctx, d.c, d.st, d.cfg, d.poller, d.front, d.out)
 	if ctx.Err() != nil {
-		return sum, context.Cause(ctx)
+		return nil, context.Cause(ctx)
 	}
-	sum.Drained = drained
+	d.sum.Drained = drained
 	samples := stopRecorder()
-	drainEnd := time.Now()
-	times.since("drain", t)
+	d.drainEnd = time.Now()
+	d.times.since("drain", t)
+	return samples, nil
+}
 
-	// 8. Count, check, and read the logs and metrics back.
-	t = time.Now()
-	if !cfg.Keep {
+// check counts and checks what the run left, reads the logs and metrics
+// back and draws the chart (step 8). Without Keep it stops the poller and
+// the function first, so their last output is shipped.
+func (d *demo) check(ctx context.Context, stopPoller func(), samples []sample) error {
+	t := time.Now()
+	if !d.cfg.Keep {
 		stopPoller()
-		fn.stop()
+		d.fn.stop()
 	} else {
-		fn.flush(ctx)
+		d.fn.flush(ctx)
 	}
-	if err := sum.collect(ctx, c, st, msgs, res.IDs, poller.Stats(), tracker, front, fn); err != nil {
-		return sum, err
+	if err := d.sum.collect(ctx, d.c, d.st, d.msgs, d.ids, d.poller.Stats(), d.tracker, d.front, d.fn); err != nil {
+		return err
 	}
-	m, err := readMetrics(ctx, c.cw, st, sendStart, drainEnd)
+	m, err := readMetrics(ctx, d.c.cw, d.st, d.sendStart, d.drainEnd)
 	if err != nil {
-		return sum, err
+		return err
 	}
-	m.Published, m.Failed, m.Invalid = fn.metrics.Published(), fn.metrics.Failed(), fn.metrics.Invalid()
-	sum.Metrics = m
-	if cfg.Chart != "" {
-		sum.Chart = cfg.Chart
-		if !filepath.IsAbs(sum.Chart) {
-			sum.Chart = filepath.Join(cfg.Root, sum.Chart)
-		}
-		title := fmt.Sprintf("make demo: %d messages (+%d poison), throttle %s per prefix, %d instances", sum.Sent, sum.Poison, rateText(cfg.Rate), n)
-		if err := writeChart(sum.Chart, chartData{Title: title, Rate: cfg.Rate, Samples: samples, Metrics: m}); err != nil {
-			return sum, fmt.Errorf("chart %s: %w", sum.Chart, err)
-		}
+	m.Published, m.Failed, m.Invalid = d.fn.metrics.Published(), d.fn.metrics.Failed(), d.fn.metrics.Invalid()
+	d.sum.Metrics = m
+	if err := d.drawChart(samples); err != nil {
+		return err
 	}
-	times.since("checks", t)
-	sum.Elapsed = time.Since(start)
-	if haveTools {
-		sum.Elapsed += tools.Took
-	}
-	sum.Phases = times.all()
-	sum.print(out, st)
+	d.times.since("checks", t)
+	return nil
+}
 
-	if cfg.Keep {
-		printKeep(out, srv.Endpoint, st, front, sum.Metrics)
-		<-ctx.Done()
-		fmt.Fprintln(out, "\nstopping…")
+// drawChart draws the run's chart, if the configuration asks for one.
+func (d *demo) drawChart(samples []sample) error {
+	if d.cfg.Chart == "" {
+		return nil
 	}
-	return sum, nil
+	sum := d.sum
+	sum.Chart = d.cfg.Chart
+	if !filepath.IsAbs(sum.Chart) {
+		sum.Chart = filepath.Join(d.cfg.Root, sum.Chart)
+	}
+	title := fmt.Sprintf("make demo: %d messages (+%d poison), throttle %s per prefix, %d instances", sum.Sent, sum.Poison, rateText(d.cfg.Rate), d.n)
+	if err := writeChart(sum.Chart, chartData{Title: title, Rate: d.cfg.Rate, Samples: samples, Metrics: sum.Metrics}); err != nil {
+		return fmt.Errorf("chart %s: %w", sum.Chart, err)
+	}
+	return nil
+}
+
+// report prints the summary; with Keep, it then prints how to reach what
+// still runs and waits for Ctrl-C.
+func (d *demo) report(ctx context.Context) {
+	d.sum.Elapsed = time.Since(d.start) + d.toolsTook
+	d.sum.Phases = d.times.all()
+	d.sum.print(d.out, d.st)
+	if d.cfg.Keep {
+		printKeep(d.out, d.srv.Endpoint, d.st, d.front, d.sum.Metrics)
+		<-ctx.Done()
+		fmt.Fprintln(d.out, "\nstopping…")
+	}
 }
 
 // poisonFirst moves the poison messages to the front, keeping the order of

@@ -13,11 +13,16 @@ import (
 // Summary is what a run found. Counts of messages are of distinct
 // messages; the test reads it.
 type Summary struct {
-	Sent     int // good messages accepted by SQS
-	Poison   int // poison messages accepted by SQS
-	Uploaded int // good messages whose object is in S3, byte-exact
-	Wrong    []string
-	Missing  []string // good messages neither in S3 nor in the DLQ
+	Sent   int // good messages accepted by SQS
+	Poison int // poison messages accepted by SQS
+	// Every message sent ends in one place: stored byte-exact (Uploaded;
+	// StoredAndDLQ of them were dead-lettered as well), dead-lettered and
+	// not stored (PoisonDLQ + GoodDLQ, DeadLettered by reason), stored
+	// with other content (Wrong, by key) or Lost (Missing, by key sent).
+	Uploaded     int
+	StoredAndDLQ int // a cut-off attempt was stored, and the message was still dead-lettered
+	Wrong        []string
+	Missing      []string
 	// Template is the deployed function's KEY_TEMPLATE; Keys are the keys
 	// it renders for the good messages, in the order sent ("" for one never
 	// delivered or not renderable); Stray are objects under the prefix that
@@ -25,13 +30,27 @@ type Summary struct {
 	Template string
 	Keys     []string
 	Stray    []string
-	InDLQ    int
-	DLQKeys  []string // keys of the messages in the DLQ
-	GoodDLQ  int      // good messages that ended in the DLQ
+	// The DLQ, read whole: InDLQ messages, told apart by MessageId, of
+	// DLQDepth the queue says it holds; by reason; their key attributes.
+	// DLQCopies of them are a second copy of a message (dead-lettered
+	// again after a redelivery), DLQForeign no message of this run.
+	InDLQ      int
+	DLQDepth   int
+	DLQReasons map[string]int
+	DLQKeys    []string
+	DLQCopies  int
+	DLQForeign int
+	// Messages of this run dead-lettered and not stored, by reason, and
+	// how many were good or poison.
+	DeadLettered map[string]int
+	GoodDLQ      int
+	PoisonDLQ    int
 	// PoisonDeliveries is how many times each poison message was handed
-	// to the function, in the order sent.
+	// to the function, in the order sent; SQS's redrive moves a message
+	// after MaxReceiveCount (the deployed queue's).
 	PoisonDeliveries []int
-	Lost             int // sent, yet neither in S3 nor in the DLQ
+	MaxReceiveCount  int
+	Lost             int // sent, yet neither stored nor in the DLQ
 	Drained          bool
 
 	Invocations   int64
@@ -64,9 +83,10 @@ type Summary struct {
 	Pids    []int   // every long-running process started
 }
 
-// OK reports whether nothing was lost and every good message was stored.
+// OK reports whether nothing was lost, every good message was stored and
+// the whole DLQ was read.
 func (s *Summary) OK() bool {
-	return s.Drained && s.Lost == 0 && len(s.Wrong) == 0 && len(s.Stray) == 0 && s.Uploaded == s.Sent
+	return s.Drained && s.Lost == 0 && len(s.Wrong) == 0 && len(s.Stray) == 0 && s.Uploaded == s.Sent && s.InDLQ == s.DLQDepth
 }
 
 type messageRetries struct {
@@ -98,7 +118,7 @@ func (s *Summary) print(out io.Writer, st *deployed.Stack) {
 	if s.FailedLines > 0 {
 		fmt.Fprintf(out, "  records failed     %6d  \"upload failed\" lines, by reason: %s\n", s.FailedLines, codes(s.FailedReasons))
 	}
-	fmt.Fprintf(out, "  in DLQ             %6d  %s (poison sent: %d, good: %d)  %s\n", s.InDLQ, strings.Join(head(s.DLQKeys, 4), " "), s.Poison, s.GoodDLQ, mark(s.InDLQ == s.Poison+s.GoodDLQ))
+	s.printDLQ(out)
 	fmt.Fprintf(out, "  lost               %6d  %s\n", s.Lost, mark(s.Lost == 0))
 	if len(s.Missing) > 0 {
 		fmt.Fprintf(out, "                            missing: %v\n", head(s.Missing, 8))
@@ -127,6 +147,37 @@ func (s *Summary) print(out io.Writer, st *deployed.Stack) {
 	if n := len(s.RetriesByMessage) - 10; n > 0 {
 		fmt.Fprintf(out, "  … and %d more messages with retries\n", n)
 	}
+}
+
+// printDLQ prints the DLQ, read whole, by reason, and where the messages
+// of this run that it holds ended.
+func (s *Summary) printDLQ(out io.Writer) {
+	fmt.Fprintf(out, "  in DLQ             %6d  of %d the queue holds %s%s\n", s.InDLQ, s.DLQDepth, mark(s.InDLQ == s.DLQDepth), byReason(s.DLQReasons))
+	if len(s.DLQKeys) > 0 {
+		var others []string
+		if s.DLQCopies > 0 {
+			others = append(others, fmt.Sprintf("%d second copies: dead-lettered again after a redelivery", s.DLQCopies))
+		}
+		if s.DLQForeign > 0 {
+			others = append(others, fmt.Sprintf("%d not sent by this run", s.DLQForeign))
+		}
+		note := ""
+		if len(others) > 0 {
+			note = " (" + strings.Join(others, "; ") + ")"
+		}
+		fmt.Fprintf(out, "                            keys: %s%s\n", strings.Join(head(s.DLQKeys, 4), " "), note)
+	}
+	fmt.Fprintf(out, "  dead-lettered      %6d  sent, not stored: %d of %d poison, %d good%s\n",
+		s.PoisonDLQ+s.GoodDLQ, s.PoisonDLQ, s.Poison, s.GoodDLQ, byReason(s.DeadLettered))
+	fmt.Fprintf(out, "  stored and in DLQ  %6d  stored byte-exact, and still dead-lettered\n", s.StoredAndDLQ)
+}
+
+// byReason is " · by reason: A×2 B×1", or "" for none.
+func byReason(m map[string]int) string {
+	if len(m) == 0 {
+		return ""
+	}
+	return " · by reason: " + codes(m)
 }
 
 func firstKey(keys []string) string {
