@@ -113,18 +113,21 @@ func defaultConfig() Config {
 		CDK:   ".tools/cdk/node_modules/.bin/cdk",
 		RIE:   ".tools/bin/aws-lambda-rie",
 		Arch:  arch,
-		// Short timeouts so a poison message reaches the dead-letter
-		// queue soon: it takes maxReceiveCount (at least 5) receives, one
-		// visibility timeout each. The visibility timeout is 4 s, not the
-		// 12 s (6 × functionTimeout) a stack in an account gets: the six
-		// times cover Lambda's own retries of a throttled invocation,
-		// which the local event source never makes (context "local"
-		// allows it). The DLQ step takes ~20 s instead of ~60 s.
+		// Short timeouts, so that the demo runs at a human pace: the
+		// function dead-letters poison at once, and a record that failed
+		// for now comes back after 1 to 4 s (the redelivery delay capped at
+		// the visibility timeout), not minutes. The visibility timeout is
+		// 4 s, not the 12 s (6 × functionTimeout) a stack in an account
+		// gets: the six times cover Lambda's own retries of a throttled
+		// invocation, which the local event source never makes (context
+		// "local" allows it).
 		Ctx: contextFlags{
-			"functionTimeout":   "2s",
-			"deadlineMargin":    "500ms",
-			"attemptTimeout":    "1s",
-			"visibilityTimeout": "4s",
+			"functionTimeout":     "2s",
+			"deadlineMargin":      "500ms",
+			"attemptTimeout":      "1s",
+			"visibilityTimeout":   "4s",
+			"redeliveryBaseDelay": "1s",
+			"redeliveryMaxDelay":  "4s",
 		},
 		Messages:    300,
 		Size:        2048,

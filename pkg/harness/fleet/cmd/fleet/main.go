@@ -33,6 +33,7 @@ func main() {
 	out := fs.String("out", "BENCHMARKS.md", "table: report whose fleet section is rewritten; empty: none")
 	charts := fs.String("charts", "pkg/harness/fleet/charts", "table: folder of the chart PNGs; empty: none")
 	ablation := fs.Bool("ablation", false, "print the ablation table alone (the matrix rows, the share law without each mechanism)")
+	routing := fs.Bool("routing", false, "print the failure-routing table alone (with and without the function's routing)")
 	_ = fs.Parse(os.Args[1:])
 	if err := cfg.Check(); err != nil {
 		fmt.Fprintln(os.Stderr, "fleet:", err)
@@ -43,6 +44,15 @@ func main() {
 		if err == nil {
 			err = fleet.WriteAblation(os.Stdout, rows)
 		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "fleet:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if *routing {
+		rows, err := fleet.RunRouting(fleet.RoutingRows(), *seeds, *workers)
+		fleet.WriteRouting(os.Stdout, rows)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "fleet:", err)
 			os.Exit(1)
@@ -118,6 +128,7 @@ type grid struct {
 	sweepBase fleet.Config      // the sweep's base: half the messages
 	sweep     []fleet.RowResult // fleet.SweepRows, this project only
 	ablation  []fleet.AblationRow
+	routing   []fleet.RoutingResult
 }
 
 // runGrid runs the honesty check (checkRuns times; 0 skips it), then the
@@ -140,7 +151,10 @@ func runGrid(base fleet.Config, seeds, workers, checkRuns int) (grid, error) {
 	if g.sweep, err = fleet.RunTable(g.sweepBase, fleet.SweepRows(), []string{"project"}, seeds, workers, progress); err != nil {
 		return g, err
 	}
-	g.ablation, err = fleet.RunAblation(bench.MatrixRows(1), seeds, workers)
+	if g.ablation, err = fleet.RunAblation(bench.MatrixRows(1), seeds, workers); err != nil {
+		return g, err
+	}
+	g.routing, err = fleet.RunRouting(fleet.RoutingRows(), seeds, workers)
 	return g, err
 }
 
@@ -179,6 +193,8 @@ func writeResults(b *bytes.Buffer, g grid, seeds, checkRuns int) error {
 	fleet.WriteTable(b, g.rows)
 	fmt.Fprintf(b, "\n### Instances per prefix\n\nThis project only, %d messages on one prefix: the sweep behind the README's advice (`maxConcurrency` ≤ 200 × the prefixes; the synth warns past twice that).\n\n", messagesOf(g.sweepBase))
 	fleet.WriteSweep(b, g.sweep, "project")
+	fmt.Fprintf(b, "\n### Failure routing\n\nThis project, %d seeds (medians; good messages in the DLQ: the most in any seed), with the function's own routing of failed records (`DEAD_LETTER_QUEUE_URL`: poison dead-lettered at once, transient failures back after `batch.RedeliveryDelay`) and without it (the visibility timeout, %s, and the redrive policy alone). **last 1 %%** = from the moment 99 %% of the messages had left the queue to the drain's end. The refusing rows: 10 instances, 2,000 messages, 100 PUT/s, S3 refusing every PUT from its first second on.\n\n", seeds, "6 × the function timeout")
+	fleet.WriteRouting(b, g.routing)
 	fmt.Fprintf(b, "\n### Ablation: the share law without each of its mechanisms\n\nThe matrix of `make bench`, simulated (`fleet.FromBench`, %d seeds, medians): this project's law as it ships, then with one mechanism taken out (`retry.NewShareLawWithout`). Each variant's throughput is given over the shipped law's; bold where it loses.\n\n", seeds)
 	return fleet.WriteAblation(b, g.ablation)
 }
