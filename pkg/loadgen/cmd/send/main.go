@@ -24,8 +24,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -69,16 +67,9 @@ func main() {
 }
 
 func run(ctx context.Context, o options, out, errw io.Writer) error {
-	var opts []func(*awsconfig.LoadOptions) error
-	if o.region != "" {
-		opts = append(opts, awsconfig.WithRegion(o.region))
-	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	cfg, err := deployed.AWSConfig(ctx, o.region, o.endpoint)
 	if err != nil {
 		return err
-	}
-	if o.endpoint != "" {
-		cfg.BaseEndpoint = aws.String(o.endpoint)
 	}
 	client := sqs.NewFromConfig(cfg)
 	if o.queueURL == "" {

@@ -20,10 +20,10 @@ import (
 	"syscall"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/s3uploader/s3uploader/pkg/deployed"
 	"github.com/s3uploader/s3uploader/pkg/redrive"
 )
 
@@ -54,16 +54,9 @@ func main() {
 }
 
 func run(ctx context.Context, o options, out io.Writer) error {
-	var opts []func(*awsconfig.LoadOptions) error
-	if o.region != "" {
-		opts = append(opts, awsconfig.WithRegion(o.region))
-	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	cfg, err := deployed.AWSConfig(ctx, o.region, o.endpoint)
 	if err != nil {
 		return err
-	}
-	if o.endpoint != "" {
-		cfg.BaseEndpoint = aws.String(o.endpoint)
 	}
 	if o.queueURL == "" || o.dlqURL == "" {
 		if err := fromStack(ctx, cloudformation.NewFromConfig(cfg), &o); err != nil {
