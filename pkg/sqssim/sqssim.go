@@ -2,7 +2,8 @@
 // function calls (GetQueueUrl, SendMessage, ChangeMessageVisibility and
 // its batch form) over HTTP in the AWS JSON 1.0 protocol the SDK speaks,
 // with faults a test scripts. It keeps what it was sent so tests can
-// check it; it does not deliver messages.
+// check it, and tells a test of each call it carries out (Served); it
+// does not deliver messages.
 package sqssim
 
 import (
@@ -11,7 +12,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 )
@@ -38,13 +38,21 @@ type Visibility struct {
 }
 
 // Server is the in-process SQS. Its zero value is not usable: use New.
-// It is safe for concurrent use.
+// It is safe for concurrent use; Fault, Script and Served may be called
+// concurrently, and are set before the first call.
 type Server struct {
 	// Fault, when set, is asked before each action ("SendMessage",
 	// "ChangeMessageVisibility", ...) on a queue; a non-empty code fails
 	// the call with that error code (HTTP 500 for InternalError and
-	// ServiceUnavailable, 400 otherwise).
+	// ServiceUnavailable, 403 for AccessDenied, 400 otherwise).
 	Fault func(action, queue string) (code string)
+	// Script, when set, is asked after Fault about each call on a queue
+	// the server can carry out, with what the call carries; a non-empty
+	// code fails it as Fault's do. Nothing of a failed call is kept.
+	Script func(Call) (code string)
+	// Served, when set, is told of each call the server carried out, once
+	// Sent or Visibilities holds it and before the answer is written.
+	Served func(Call)
 
 	base   string
 	mu     sync.Mutex
@@ -90,6 +98,18 @@ func (s *Server) Visibilities(name string) []Visibility {
 	return nil
 }
 
+// Call is one call on a queue, as the server decoded it: what Script and
+// Served are given.
+type Call struct {
+	Action string // "SendMessage", "ChangeMessageVisibilityBatch", ...
+	Queue  string // the queue's name
+	// Message is what a SendMessage sends.
+	Message Message
+	// Visibility is what a ChangeMessageVisibility asks: its one change,
+	// or the entries of the batch form.
+	Visibility []Visibility
+}
+
 // ServeHTTP answers one SQS call.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	action := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "AmazonSQS.")
@@ -98,14 +118,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(w, 400, "InvalidParameterValue", "body is not JSON")
 		return
 	}
-	var name string
-	if action == "GetQueueUrl" {
-		json.Unmarshal(in["QueueName"], &name)
-	} else {
-		var url string
-		json.Unmarshal(in["QueueUrl"], &url)
-		name = url[strings.LastIndexByte(url, '/')+1:]
-	}
+	name := queueName(action, in)
 	s.mu.Lock()
 	q := s.queues[name]
 	s.mu.Unlock()
@@ -115,29 +128,62 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.Fault != nil {
 		if code := s.Fault(action, name); code != "" {
-			status := 400
-			if code == "InternalError" || code == "ServiceUnavailable" {
-				status = 500
-			}
-			fail(w, status, code, "scripted fault")
+			fail(w, status(code), code, "scripted fault")
 			return
 		}
 	}
+	c, ids, err := decode(action, name, in)
+	if err != nil {
+		fail(w, 400, "InvalidParameterValue", err.Error())
+		return
+	}
+	if s.Script != nil {
+		if code := s.Script(c); code != "" {
+			fail(w, status(code), code, "scripted fault")
+			return
+		}
+	}
+	s.serve(w, q, c, ids)
+}
+
+// queueName is the name of the queue a call is on: GetQueueUrl's
+// QueueName, the last part of any other call's QueueUrl.
+func queueName(action string, in map[string]json.RawMessage) string {
+	var name string
+	if action == "GetQueueUrl" {
+		json.Unmarshal(in["QueueName"], &name)
+		return name
+	}
+	var url string
+	json.Unmarshal(in["QueueUrl"], &url)
+	return url[strings.LastIndexByte(url, '/')+1:]
+}
+
+// status is the HTTP status SQS answers an error code with.
+func status(code string) int {
+	switch code {
+	case "InternalError", "ServiceUnavailable":
+		return 500
+	case "AccessDenied":
+		return 403
+	}
+	return 400
+}
+
+// decode reads the call in, on queue name; ids are the batch entries' Ids.
+func decode(action, name string, in map[string]json.RawMessage) (c Call, ids []string, err error) {
+	c = Call{Action: action, Queue: name}
 	switch action {
 	case "GetQueueUrl":
-		reply(w, map[string]string{"QueueUrl": s.URL(name)})
 	case "SendMessage":
-		s.send(w, q, in)
+		c.Message, err = decodeMessage(in)
 	case "ChangeMessageVisibility":
 		var v struct {
 			ReceiptHandle     string
 			VisibilityTimeout int
 		}
 		remarshal(in, &v)
-		s.mu.Lock()
-		q.visibility = append(q.visibility, Visibility{v.ReceiptHandle, v.VisibilityTimeout})
-		s.mu.Unlock()
-		reply(w, map[string]string{})
+		c.Visibility = []Visibility{{v.ReceiptHandle, v.VisibilityTimeout}}
 	case "ChangeMessageVisibilityBatch":
 		var v struct {
 			Entries []struct {
@@ -146,20 +192,48 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		remarshal(in, &v)
-		var ok []map[string]string
-		s.mu.Lock()
 		for _, e := range v.Entries {
-			q.visibility = append(q.visibility, Visibility{e.ReceiptHandle, e.VisibilityTimeout})
-			ok = append(ok, map[string]string{"Id": e.Id})
+			c.Visibility = append(c.Visibility, Visibility{e.ReceiptHandle, e.VisibilityTimeout})
+			ids = append(ids, e.Id)
 		}
-		s.mu.Unlock()
-		reply(w, map[string]any{"Successful": ok, "Failed": []any{}})
 	default:
-		fail(w, 400, "InvalidAction", "sqssim does not serve "+action)
+		return c, nil, fmt.Errorf("sqssim does not serve %s", action)
 	}
+	return c, ids, err
 }
 
-func (s *Server) send(w http.ResponseWriter, q *queue, in map[string]json.RawMessage) {
+// serve carries out c on q, tells Served, and answers.
+func (s *Server) serve(w http.ResponseWriter, q *queue, c Call, ids []string) {
+	var out any
+	s.mu.Lock()
+	switch c.Action {
+	case "GetQueueUrl":
+		out = map[string]string{"QueueUrl": s.URL(c.Queue)}
+	case "SendMessage":
+		q.sent = append(q.sent, c.Message)
+		sum := md5.Sum([]byte(c.Message.Body))
+		out = map[string]string{"MessageId": fmt.Sprintf("sim-%d", len(q.sent)), "MD5OfMessageBody": hex.EncodeToString(sum[:])}
+	case "ChangeMessageVisibility":
+		q.visibility = append(q.visibility, c.Visibility...)
+		out = map[string]string{}
+	case "ChangeMessageVisibilityBatch":
+		q.visibility = append(q.visibility, c.Visibility...)
+		ok := []map[string]string{}
+		for _, id := range ids {
+			ok = append(ok, map[string]string{"Id": id})
+		}
+		out = map[string]any{"Successful": ok, "Failed": []any{}}
+	}
+	s.mu.Unlock()
+	if s.Served != nil {
+		s.Served(c)
+	}
+	reply(w, out)
+}
+
+// decodeMessage reads SendMessage's input; more than 10 attributes are
+// refused, as SQS does.
+func decodeMessage(in map[string]json.RawMessage) (Message, error) {
 	var v struct {
 		MessageBody            string
 		DelaySeconds           int
@@ -173,20 +247,14 @@ func (s *Server) send(w http.ResponseWriter, q *queue, in map[string]json.RawMes
 	}
 	remarshal(in, &v)
 	if len(v.MessageAttributes) > 10 {
-		fail(w, 400, "InvalidParameterValue", "Number of message attributes ["+strconv.Itoa(len(v.MessageAttributes))+"] exceeds the allowed maximum [10].")
-		return
+		return Message{}, fmt.Errorf("number of message attributes [%d] exceeds the allowed maximum [10]", len(v.MessageAttributes))
 	}
 	m := Message{Body: v.MessageBody, GroupID: v.MessageGroupId, Deduplication: v.MessageDeduplicationId,
 		DelaySeconds: v.DelaySeconds, Attributes: map[string]Attribute{}}
 	for name, a := range v.MessageAttributes {
 		m.Attributes[name] = Attribute{DataType: a.DataType, String: a.StringValue, Binary: a.BinaryValue}
 	}
-	s.mu.Lock()
-	q.sent = append(q.sent, m)
-	n := len(q.sent)
-	s.mu.Unlock()
-	sum := md5.Sum([]byte(v.MessageBody))
-	reply(w, map[string]string{"MessageId": fmt.Sprintf("sim-%d", n), "MD5OfMessageBody": hex.EncodeToString(sum[:])})
+	return m, nil
 }
 
 func remarshal(in map[string]json.RawMessage, v any) {

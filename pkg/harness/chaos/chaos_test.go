@@ -69,4 +69,11 @@ func report(t *testing.T, tot *Totals, start time.Time) {
 	if tot.Seeds > 1 && (tot.Faults["corrupt"] == 0 || tot.Faults["lost-ack"] == 0 || tot.Kills == 0 || tot.Deadlines == 0 || tot.Redelivered == 0 || tot.DLQ == 0) {
 		t.Errorf("the schedule exercised too little: %+v", tot)
 	}
+	// The function's own routing: both routes to the DLQ, S3's permanent
+	// refusals dead-lettered by the function in most seeds, failed sends
+	// and visibility changes, and both failing.
+	if tot.Seeds > 1 && (tot.DLQByRoute[ByFunction.String()] == 0 || tot.DLQByRoute[ByRedrive.String()] == 0 || 2*tot.PermanentRuns <= tot.Seeds ||
+		tot.SendFallbacks == 0 || tot.Visibility == 0 || tot.DelayNotSet == 0) {
+		t.Errorf("the schedule exercised the function's routing too little: %+v", tot)
+	}
 }

@@ -2,6 +2,7 @@ package chaos
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -17,7 +18,7 @@ import (
 
 // check reads the bucket back and records every broken invariant in
 // rep.Violations.
-func check(ctx context.Context, rep *Report, client *s3.Client, srv *server, q *Queue, msgs []*message, logs []byte) error {
+func check(ctx context.Context, rep *Report, client *s3.Client, srv *server, q *Queue, sq *sqsFront, msgs []*message, logs []byte) error {
 	stored, err := readBack(ctx, rep, client)
 	if err != nil {
 		return err
@@ -25,6 +26,9 @@ func check(ctx context.Context, rep *Report, client *s3.Client, srv *server, q *
 	checkObjects(rep, stored, msgs)
 	checkWrites(rep, stored, srv.rec)
 	checkMessages(rep, stored, q, msgs, lastReasons(logs))
+	for _, p := range sq.problemList() {
+		rep.violation("SQS: %s", p)
+	}
 	// Every body that reached the store was checksummed and verified.
 	if st := srv.checksum.Stats(); st.Unchecked > 0 {
 		rep.violation("%d PUT bodies reached the store without a checksum", st.Unchecked)
@@ -102,47 +106,96 @@ func checkWrites(rep *Report, stored map[string][]byte, rec *recorder) {
 // byte-exact or dead-lettered; done means stored.
 func checkMessages(rep *Report, stored map[string][]byte, q *Queue, msgs []*message, reasons map[string]string) {
 	for _, m := range msgs {
-		state, done, receives := q.Outcome(m.sqs.MessageId)
-		if state == DeadLetter {
-			rep.deadLettered(m, reasons[m.sqs.MessageId])
+		o := q.Outcome(m.sqs.MessageId)
+		if o.InDLQ() {
+			rep.deadLettered(m, o.Letters, reasons[m.sqs.MessageId])
+			checkLetters(rep, m, o.Letters)
 		}
-		if done {
+		if o.Done {
 			rep.Done++
 		}
 		b, ok := stored[m.key]
 		exact := ok && m.kind != Malformed && bytes.Equal(b, m.body)
 		switch {
-		case state != Deleted && state != DeadLetter:
-			rep.violation("message %s (%s) ended %v after %d receives: neither deleted nor dead-lettered", m.sqs.MessageId, m.kind, state, receives)
+		case o.State != Deleted && o.State != DeadLetter:
+			rep.violation("message %s (%s) ended %v after %d receives: neither deleted nor dead-lettered", m.sqs.MessageId, m.kind, o.State, o.Receives)
 			rep.Lost++
-		case m.kind == Malformed && state != DeadLetter:
-			rep.violation("malformed message %s ended %v; want the DLQ", m.sqs.MessageId, state)
-		case !exact && state != DeadLetter:
+		case m.kind == Malformed && !o.InDLQ():
+			rep.violation("malformed message %s ended %v; want the DLQ", m.sqs.MessageId, o.State)
+		case !exact && !o.InDLQ():
 			rep.violation("message %s (%s) deleted but its object %q is missing or holds other bytes", m.sqs.MessageId, m.kind, m.key)
 			rep.Lost++
 		}
-		if done && !exact {
-			rep.violation("message %s (%s) reported done but its object %q is missing or holds other bytes", m.sqs.MessageId, m.kind, m.key)
+		if o.Done && !exact {
+			also := ""
+			if o.InDLQ() && o.Letters[0].Route == ByFunction {
+				also = ", and the function dead-lettered it"
+			}
+			rep.violation("message %s (%s) reported done but its object %q is missing or holds other bytes%s", m.sqs.MessageId, m.kind, m.key, also)
 			if ok {
 				rep.WrongBytes++
+			}
+		}
+		if o.HiddenDone > 0 {
+			rep.violation("message %s: its visibility was changed in %d receives that did not report it failed", m.sqs.MessageId, o.HiddenDone)
+		}
+	}
+}
+
+// checkLetters: every copy of m in the dead-letter queue has the body m
+// was sent with, byte for byte; a copy the function sent also has m's
+// attributes as sent and a failure.reason that no retry can cure.
+func checkLetters(rep *Report, m *message, letters []Letter) {
+	for i, l := range letters {
+		if l.Body != m.sqs.Body {
+			rep.violation("dead letter %d of %s (%s, %v) holds a body of %d bytes; want the %d sent", i+1, m.sqs.MessageId, m.kind, l.Route, len(l.Body), len(m.sqs.Body))
+		}
+		if l.Route != ByFunction {
+			continue
+		}
+		if reason, _, _ := strings.Cut(l.Reason, "/"); reason == "" || transient[reason] {
+			rep.violation("dead letter %d of %s (%s) sent by the function for %q; want a reason no retry can cure", i+1, m.sqs.MessageId, m.kind, l.Reason)
+		}
+		for k, a := range m.sqs.MessageAttributes {
+			if a.StringValue != nil && l.Attributes[k] != carried(*a.StringValue) {
+				rep.violation("dead letter %d of %s (%s) has attribute %s = %q; want %q as sent", i+1, m.sqs.MessageId, m.kind, k, l.Attributes[k], *a.StringValue)
 			}
 		}
 	}
 }
 
-// deadLettered counts m in the DLQ, by kind and by the reason of its last
-// failure.
-func (r *Report) deadLettered(m *message, reason string) {
+// carried is s as the SDK sends it in JSON: each byte of invalid UTF-8
+// replaced by U+FFFD. Some malformed messages' attributes hold such bytes,
+// which no message SQS delivers does (their bodies are what SQS can carry).
+func carried(s string) string {
+	b, _ := json.Marshal(s)
+	var out string
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
+// deadLettered counts m in the DLQ, by kind, by the route of its first
+// copy, and by its reason: the function's failure.reason, or the reason
+// of its last failure when the queue moved it (last).
+func (r *Report) deadLettered(m *message, letters []Letter, last string) {
 	r.DLQ++
 	r.DLQByKind[m.kind.String()]++
-	if reason == "" {
-		reason = "killed" // its environment died every time: no line
+	r.DLQCopies += len(letters) - 1
+	first := letters[0]
+	r.DLQByRoute[first.Route.String()]++
+	reason := first.Reason
+	if first.Route == ByRedrive {
+		reason = cmp.Or(last, "killed") // its environment died every time: no line
 	}
 	r.DLQByReason[reason]++
+	if first.Route == ByFunction && strings.HasPrefix(reason, "PermanentError") {
+		r.PermanentByFunction++
+	}
 }
 
 // checkLogs: every line is JSON, and no line holds a payload marker, a body
-// as sent, or the secret key.
+// as sent, or the secret key. It counts the failed dead-letter sends and
+// visibility calls the lines tell of.
 func checkLogs(rep *Report, msgs []*message, logs []byte) {
 	for line := range bytes.Lines(logs) {
 		rep.LogLines++
@@ -152,6 +205,15 @@ func checkLogs(rep *Report, msgs []*message, logs []byte) {
 		}
 		if m["level"] == "ERROR" && m["message"] == "upload failed" && (m["reason"] == nil || m["reason"] == "") {
 			rep.violation("failure line without a reason: %.300s", line)
+		}
+		if m["message"] == "upload failed" && m["deadLetterError"] != nil {
+			rep.SendFallbacks++
+			if m["then"] != "redelivered" {
+				rep.violation("failed dead-letter send, yet the record is not redelivered: %.300s", line)
+			}
+		}
+		if m["message"] == "redelivery delay not set" {
+			rep.DelayNotSet++
 		}
 	}
 	secrets := [][]byte{[]byte(Secret)}
@@ -194,6 +256,11 @@ func lastReasons(logs []byte) map[string]string {
 	}
 	return out
 }
+
+// transient are the reasons a record fails for now: a retry may store it,
+// so it is never dead-lettered by the function.
+var transient = map[string]bool{"RetriesExhausted": true, "DeadlineReached": true, "RetryBudgetExhausted": true,
+	"Canceled": true, "EarlierInGroupFailed": true, "Unknown": true}
 
 func decisive(reason string) bool {
 	return strings.HasPrefix(reason, "PermanentError") || strings.HasPrefix(reason, "Invalid") || strings.HasPrefix(reason, "Unsupported")

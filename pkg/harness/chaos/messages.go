@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 )
@@ -84,7 +86,7 @@ func messages(seed uint64, n int, prefix string) []*message {
 			bad[g.IntN(len(bad))]()
 			b, tok := body(g, i)
 			m.token = tok
-			m.sqs.Body = "!!" + string(b) // "!" is never valid base64
+			m.sqs.Body = "!!" + sqsText(b) // "!" is never valid base64
 		}
 		if m.kind != Malformed {
 			m.sqs.Body = string(m.body)
@@ -128,6 +130,18 @@ func body(g *rand.Rand, i int) ([]byte, string) {
 		b = append(b, letters[g.IntN(len(letters))])
 	}
 	return b, token
+}
+
+// sqsText returns b as a message body SQS can carry: what it refuses
+// (invalid UTF-8; control characters but tab, newline and carriage
+// return; U+FFFE, U+FFFF) replaced by U+FFFD.
+func sqsText(b []byte) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0xFFFE || r == 0xFFFF {
+			return utf8.RuneError
+		}
+		return r
+	}, strings.ToValidUTF8(string(b), string(utf8.RuneError)))
 }
 
 func isText(b []byte) bool {

@@ -2,6 +2,7 @@ package chaos
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/s3uploader/s3uploader/pkg/uploader"
 )
@@ -30,10 +32,11 @@ type Config struct {
 	// 0.05 deadline, 0.03 kill, 0.01 storm.
 	Rates                             Rates
 	DeadlineRate, KillRate, StormRate float64
-	StormSlowDown                     float64 // DefaultStormSlowDown
+	StormSlowDown                     float64  // DefaultStormSlowDown
+	SQSRates                          SQSRates // zero: DefaultSQSRates
 	// Env is extra function environment (uploader.ConfigFromEnv), over the
 	// run's own: 6 attempts, 2ms to 40ms backoff, 150ms attempt timeout,
-	// 50ms deadline margin.
+	// 50ms deadline margin, DEAD_LETTER_QUEUE_URL the run's SQS.
 	Env map[string]string
 	// Logs, when set, also gets the function's log lines.
 	Logs io.Writer
@@ -56,27 +59,39 @@ type Report struct {
 	Messages    int
 	ByKind      map[string]int // messages sent, by Kind
 	Invocations int
-	Deadlines   int // invocations that hit their deadline mid-batch
-	Kills       int // execution environments killed mid-batch
-	Storms      int // invocations run during a SlowDown storm
-	Receives    int // deliveries, redeliveries included
-	Redelivered int // deliveries after a message's first
-	Again       int // deleted messages SQS delivered once more
-	Faults      map[string]int
-	Requests    int // S3 requests the function made (PUT and GET)
-	Stored      int // objects in the bucket
-	Dedups      int // 412 answers: the object was already there
-	Checksums   int // PUT bodies whose checksum the server verified
-	Done        int // messages reported done
-	DLQ         int // messages in the dead-letter queue
+	Deadlines   int            // invocations that hit their deadline mid-batch
+	Kills       int            // execution environments killed mid-batch
+	Storms      int            // invocations run during a SlowDown storm
+	Receives    int            // deliveries, redeliveries included
+	Redelivered int            // deliveries after a message's first
+	Again       int            // deleted messages SQS delivered once more
+	Faults      map[string]int // S3's
+	SQSFaults   map[string]int // the function's SQS requests failed, by call and code
+	Requests    int            // S3 requests the function made (PUT and GET)
+	Stored      int            // objects in the bucket
+	Dedups      int            // 412 answers: the object was already there
+	Checksums   int            // PUT bodies whose checksum the server verified
+	Done        int            // messages reported done
+	DLQ         int            // messages in the dead-letter queue
 	DLQByKind   map[string]int
-	DLQByReason map[string]int // by the reason of the message's last failure
-	Lost        int            // neither stored byte-exact nor in the DLQ
-	WrongBytes  int            // objects whose bytes no message sent, or a done message's object differing
-	LogLines    int
-	Wall        time.Duration
-	Violations  []string
-	Schedule    []string // invocation plans and injected faults, in order
+	DLQByReason map[string]int // by failure.reason, or the reason of the last failure when redriven
+	DLQByRoute  map[string]int // by the route of the message's first copy: function, redrive
+	// PermanentByFunction counts the messages the function dead-lettered
+	// for S3's PermanentError (a 403, a conflict with other bytes).
+	PermanentByFunction int
+	DLQCopies           int // copies in the DLQ beyond each message's first
+	DLQSends            int // dead letters the function's SendMessage delivered
+	SendFallbacks       int // records reported failed because their dead-letter send failed
+	VisibilityCalls     int // ChangeMessageVisibility(Batch) calls SQS took
+	Visibility          int // visibility changes in them
+	StaleVisibility     int // of them, for a delivery no longer in flight
+	DelayNotSet         int // "redelivery delay not set" lines: a visibility call failed
+	Lost                int // neither stored byte-exact nor in the DLQ
+	WrongBytes          int // objects whose bytes no message sent, or a done message's object differing
+	LogLines            int
+	Wall                time.Duration
+	Violations          []string
+	Schedule            []string // invocation plans and injected faults, in order
 }
 
 // Run sends the messages of cfg.Seed through the simulated queue and the
@@ -86,26 +101,34 @@ type Report struct {
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	cfg = withDefaults(cfg)
 	start := time.Now()
-	sch := Schedule{Seed: cfg.Seed, Rates: cfg.Rates, DeadlineRate: cfg.DeadlineRate, KillRate: cfg.KillRate, StormRate: cfg.StormRate, StormSlowDown: cfg.StormSlowDown}
+	sch := Schedule{Seed: cfg.Seed, Rates: cfg.Rates, DeadlineRate: cfg.DeadlineRate, KillRate: cfg.KillRate, StormRate: cfg.StormRate,
+		StormSlowDown: cfg.StormSlowDown, SQS: cfg.SQSRates}
 	srv, err := newServer(bucket, sch)
 	if err != nil {
 		return nil, err
 	}
 	hs := serve(srv)
 	defer hs.Close()
-	fcfg, client, err := configure(ctx, cfg.Env, hs.URL)
+	msgs := messages(cfg.Seed, cfg.Messages, prefix)
+	q, rep := send(cfg, msgs)
+	sq := startSQS(q, sch)
+	defer sq.Close()
+	fcfg, client, err := configure(ctx, cfg.Env, hs.URL, sq.DLQ())
 	if err != nil {
 		return nil, err
 	}
-	msgs := messages(cfg.Seed, cfg.Messages, prefix)
-	q, rep := send(cfg, msgs)
 	out, logs := collectLogs(cfg.Logs)
-	p := &pollers{q: q, sch: sch, srv: srv, fcfg: fcfg, client: client, out: out, batchSize: cfg.BatchSize, rep: rep}
+	p := &pollers{q: q, sch: sch, srv: srv, fcfg: fcfg, client: client, sqsURL: sq.URL(), out: out, batchSize: cfg.BatchSize, rep: rep}
 	p.drain(ctx, cfg.Pollers)
+	sq.Close() // every SQS call answered: the queue holds all it took
+	logged := logs()
+	if p.err != nil {
+		return nil, p.err
+	}
 	srv.quiet.Store(true)
-	tally(rep, q, srv)
-	rep.Schedule = append(p.plans, srv.faultLog()...)
-	if err := check(ctx, rep, client, srv, q, msgs, logs()); err != nil {
+	tally(rep, q, srv, sq)
+	rep.Schedule = append(append(p.plans, srv.faultLog()...), sq.faultLog()...)
+	if err := check(ctx, rep, client, srv, q, sq, msgs, logged); err != nil {
 		return rep, err
 	}
 	rep.Wall = time.Since(start)
@@ -123,11 +146,11 @@ func serve(srv *server) *httptest.Server {
 }
 
 // configure returns the function's configuration, the run's own environment
-// under env, and its S3 client for the server at url.
-func configure(ctx context.Context, env map[string]string, url string) (uploader.Config, *s3.Client, error) {
+// (dead letters to dlq) under env, and its S3 client for the server at url.
+func configure(ctx context.Context, env map[string]string, url, dlq string) (uploader.Config, *s3.Client, error) {
 	vars := map[string]string{"BUCKET_NAME": bucket, "KEY_PREFIX": prefix, "S3_USE_PATH_STYLE": "true",
 		"RETRY_MAX_ATTEMPTS": "6", "RETRY_BASE_DELAY": "2ms", "RETRY_MAX_DELAY": "40ms", "ATTEMPT_TIMEOUT": "150ms",
-		"DEADLINE_MARGIN": "50ms", "AWS_LAMBDA_FUNCTION_NAME": "uploader-chaos"}
+		"DEADLINE_MARGIN": "50ms", "AWS_LAMBDA_FUNCTION_NAME": "uploader-chaos", "DEAD_LETTER_QUEUE_URL": dlq}
 	for k, v := range env {
 		vars[k] = v
 	}
@@ -138,17 +161,21 @@ func configure(ctx context.Context, env map[string]string, url string) (uploader
 	client, err := uploader.NewS3Client(ctx, fcfg, func(o *s3.Options) {
 		o.BaseEndpoint = aws.String(url)
 		o.Region = "us-east-1"
-		o.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "AKIACHAOS", SecretAccessKey: Secret, Source: "chaos"}, nil
-		})
+		o.Credentials = credentials
 	})
 	return fcfg, client, err
 }
 
+// credentials are what the run's S3 and SQS clients sign with.
+var credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+	return aws.Credentials{AccessKeyID: "AKIACHAOS", SecretAccessKey: Secret, Source: "chaos"}, nil
+})
+
 // send puts msgs on a new queue and starts the report of the run.
 func send(cfg Config, msgs []*message) (*Queue, *Report) {
 	q := NewQueue(queueARN, cfg.MaxReceiveCount)
-	rep := &Report{Seed: cfg.Seed, Messages: len(msgs), ByKind: map[string]int{}, DLQByKind: map[string]int{}, DLQByReason: map[string]int{}}
+	rep := &Report{Seed: cfg.Seed, Messages: len(msgs), ByKind: map[string]int{}, DLQByKind: map[string]int{}, DLQByReason: map[string]int{},
+		DLQByRoute: map[string]int{}}
 	for _, m := range msgs {
 		q.Send(m.sqs)
 		rep.ByKind[m.kind.String()]++
@@ -179,9 +206,11 @@ func collectLogs(tee io.Writer) (io.Writer, func() []byte) {
 	return w, logs
 }
 
-// tally copies into rep what the queue and the server counted.
-func tally(rep *Report, q *Queue, srv *server) {
+// tally copies into rep what the queue, the server and the SQS counted.
+func tally(rep *Report, q *Queue, srv *server, sq *sqsFront) {
 	rep.Receives, rep.Redelivered = q.Counts()
+	rep.StaleVisibility = q.Stale()
+	rep.SQSFaults, rep.DLQSends, rep.VisibilityCalls, rep.Visibility = sq.counts()
 	rep.Faults = srv.faultCounts()
 	rep.Dedups = int(srv.rec.dedups.Load())
 	rep.Checksums = int(srv.checksum.Stats().Verified)
@@ -197,6 +226,7 @@ type pollers struct {
 	srv       *server
 	fcfg      uploader.Config
 	client    *s3.Client
+	sqsURL    string // the endpoint each environment's SQS client calls
 	out       io.Writer
 	batchSize int
 
@@ -204,6 +234,7 @@ type pollers struct {
 	n     int      // invocations begun
 	plans []string // one line per invocation, in the order they ended
 	rep   *Report
+	err   error // an environment that could not start
 }
 
 // drain runs n environments until the queue is empty.
@@ -222,16 +253,33 @@ func (p *pollers) drain(ctx context.Context, n int) {
 // poll is one warm execution environment taking batches until the queue is
 // empty; a cold one replaces it when it is killed.
 func (p *pollers) poll(ctx context.Context) {
-	h := uploader.New(p.fcfg, p.client, p.out)
-	for {
+	h, err := p.start(ctx)
+	for err == nil {
 		batch := p.q.Receive(p.batchSize)
 		if batch == nil {
 			return
 		}
 		if p.deliver(ctx, h, batch) {
-			h = uploader.New(p.fcfg, p.client, p.out)
+			h, err = p.start(ctx)
 		}
 	}
+	p.mu.Lock()
+	p.err = cmp.Or(p.err, err)
+	p.mu.Unlock()
+}
+
+// start is a cold start: the handler, with its own SQS client, as the
+// function's main builds them.
+func (p *pollers) start(ctx context.Context) (*uploader.Handler, error) {
+	client, err := uploader.NewSQSClient(ctx, func(o *sqs.Options) {
+		o.BaseEndpoint = aws.String(p.sqsURL)
+		o.Region = "us-east-1"
+		o.Credentials = credentials
+	})
+	if err != nil {
+		return nil, err
+	}
+	return uploader.New(p.fcfg, p.client, p.out, uploader.WithSQS(client)), nil
 }
 
 // deliver runs batch on h under the schedule's plan for the next
@@ -248,12 +296,12 @@ func (p *pollers) deliver(ctx context.Context, h *uploader.Handler, batch []even
 	if plan.Storm {
 		p.srv.storm.Add(-1)
 	}
-	var done, again map[string]bool // none, unless the invocation answered
+	var ok, again map[string]bool // none, unless the invocation answered
 	if !killed && err == nil {
-		done, again = p.settled(batch, resp)
+		ok, again = p.settled(batch, resp)
 	}
-	p.record(n, plan, batch, done, len(again), killed, err)
-	p.q.Finish(batch, done, again)
+	done, dead := p.q.Finish(batch, ok, again)
+	p.record(n, plan, batch, ok, done, dead, len(again), killed, err)
 	return killed
 }
 
@@ -265,31 +313,34 @@ func (p *pollers) next() int {
 }
 
 // settled returns the messages of batch the response does not report
-// failed, and those of them SQS delivers once more.
-func (p *pollers) settled(batch []events.SQSMessage, resp events.SQSEventResponse) (done, again map[string]bool) {
-	done, again = map[string]bool{}, map[string]bool{}
+// failed (the source deletes them), and those of them SQS delivers once
+// more.
+func (p *pollers) settled(batch []events.SQSMessage, resp events.SQSEventResponse) (ok, again map[string]bool) {
+	ok, again = map[string]bool{}, map[string]bool{}
 	failed := map[string]bool{}
 	for _, f := range resp.BatchItemFailures {
 		failed[f.ItemIdentifier] = true
 	}
 	for _, m := range batch {
 		if !failed[m.MessageId] {
-			done[m.MessageId] = true
+			ok[m.MessageId] = true
 			if p.sch.rng("again", m.MessageId, m.Attributes["ApproximateReceiveCount"]).Float64() < 0.01 {
 				again[m.MessageId] = true
 			}
 		}
 	}
-	return done, again
+	return ok, again
 }
 
-// record adds invocation n to the plans and the report.
-func (p *pollers) record(n int, plan Plan, batch []events.SQSMessage, done map[string]bool, again int, killed bool, err error) {
+// record adds invocation n to the plans and the report: ok are the
+// messages of batch it did not report failed, done and dead how many of
+// them were done and dead-lettered by the function.
+func (p *pollers) record(n int, plan Plan, batch []events.SQSMessage, ok map[string]bool, done, dead, again int, killed bool, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	line := fmt.Sprintf("inv=%d %v batch=%s done=%d", n, plan, ids(batch, nil), len(done))
+	line := fmt.Sprintf("inv=%d %v batch=%s done=%d dead-lettered=%d", n, plan, ids(batch, nil), done, dead)
 	if !killed && err == nil {
-		line += " failed=" + ids(batch, func(id string) bool { return !done[id] })
+		line += " failed=" + ids(batch, func(id string) bool { return !ok[id] })
 	}
 	if err != nil {
 		line += " error=" + err.Error()
@@ -352,6 +403,9 @@ func withDefaults(c Config) Config {
 	}
 	if c.Rates == (Rates{}) {
 		c.Rates = DefaultRates
+	}
+	if c.SQSRates == (SQSRates{}) {
+		c.SQSRates = DefaultSQSRates
 	}
 	if c.DeadlineRate == 0 && c.KillRate == 0 && c.StormRate == 0 {
 		c.DeadlineRate, c.KillRate, c.StormRate = 0.05, 0.03, 0.01

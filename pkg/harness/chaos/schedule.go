@@ -32,6 +32,24 @@ var DefaultRates = Rates{
 	Conflict: 0.01, BadGateway: 0.005, GatewayTimeout: 0.005, LostAck: 0.02,
 }
 
+// SQSRates are the chances that the function's SQS calls fail: its
+// SendMessage to the dead-letter queue with 500 InternalError or 403
+// AccessDenied, its ChangeMessageVisibilityBatch with either. Such a fault
+// is decided once per delivery of the records the call is about, and holds
+// for every attempt of the call (the SDK retries a 500): the function sees
+// the call fail, and the record comes back. SendRefused is decided once
+// per message: the dead-letter queue refuses every send of it (403), as a
+// queue whose policy or size limit refuses that message would, and only
+// the redrive can move it.
+type SQSRates struct {
+	SendInternal, SendDenied, SendRefused, VisibilityInternal, VisibilityDenied float64
+}
+
+// DefaultSQSRates: about one dead-letter send and one visibility change in
+// five fails; one message in twenty that the function dead-letters is left
+// to the redrive.
+var DefaultSQSRates = SQSRates{SendInternal: 0.15, SendDenied: 0.03, SendRefused: 0.05, VisibilityInternal: 0.15, VisibilityDenied: 0.05}
+
 // DefaultStormSlowDown is the SlowDown rate during a storm.
 const DefaultStormSlowDown = 0.3
 
@@ -46,6 +64,7 @@ type Schedule struct {
 	// StormSlowDown is the SlowDown rate during a storm (it replaces
 	// Rates.SlowDown); 0: DefaultStormSlowDown.
 	StormSlowDown float64
+	SQS           SQSRates
 }
 
 // rng returns a generator that depends only on the seed and parts.
@@ -85,6 +104,27 @@ func (s Schedule) Fault(method, key string, nth int, storm bool) s3sim.Fault {
 		x -= c.rate
 	}
 	return s3sim.None
+}
+
+// SQSFault returns the error code (or "") for the function's SQS call
+// action about records: the dead-letter send of the message with this ID
+// on this receive, the visibility change of the deliveries with these
+// receipt handles (the receive is then 0).
+func (s Schedule) SQSFault(action, records string, receive int) string {
+	internal, denied := s.SQS.VisibilityInternal, s.SQS.VisibilityDenied
+	if action == "SendMessage" {
+		if s.rng("sqs refused", records).Float64() < s.SQS.SendRefused {
+			return "AccessDenied"
+		}
+		internal, denied = s.SQS.SendInternal, s.SQS.SendDenied
+	}
+	switch x := s.rng("sqs", action, records, receive).Float64(); {
+	case x < internal:
+		return "InternalError"
+	case x < internal+denied:
+		return "AccessDenied"
+	}
+	return ""
 }
 
 // Plan is what happens to one invocation.
