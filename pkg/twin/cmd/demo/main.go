@@ -115,8 +115,10 @@ func defaultConfig() Config {
 		Arch:  arch,
 		// Short timeouts, so that the demo runs at a human pace: the
 		// function dead-letters poison at once, and a record that failed
-		// for now comes back after 1 to 4 s (the redelivery delay capped at
-		// the visibility timeout), not minutes. The visibility timeout is
+		// for now comes back after 0.5 to 1 s at first, at most 30 s, not
+		// minutes (the stack's defaults: 2 s to 15 min). With 15 receives
+		// (maxReceiveCount) that keeps a good message out of the DLQ for
+		// about 5 minutes of a throttled S3. The visibility timeout is
 		// 4 s, not the 12 s (6 × functionTimeout) a stack in an account
 		// gets: the six times cover Lambda's own retries of a throttled
 		// invocation, which the local event source never makes (context
@@ -127,7 +129,7 @@ func defaultConfig() Config {
 			"attemptTimeout":      "1s",
 			"visibilityTimeout":   "4s",
 			"redeliveryBaseDelay": "1s",
-			"redeliveryMaxDelay":  "4s",
+			"redeliveryMaxDelay":  "30s",
 		},
 		Messages:    300,
 		Size:        2048,
