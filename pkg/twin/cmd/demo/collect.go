@@ -31,11 +31,18 @@ func (s *Summary) collect(ctx context.Context, c clients, st *deployed.Stack, ms
 		return err
 	}
 	s.DLQDepth, s.MaxReceiveCount = depth, st.MaxReceiveCount
+	var queued []dlqMessage
+	if !s.Drained {
+		// What the run left in the queue is not lost: read it whole too.
+		if queued, _, err = readDLQ(ctx, c.sqs, st.QueueURL); err != nil {
+			return err
+		}
+	}
 	sent, err := s.checkS3(ctx, c, st, msgs, ids, tr)
 	if err != nil {
 		return err
 	}
-	s.reconcile(sent, dlq)
+	s.reconcile(sent, dlq, queued)
 	return s.readLogs(ctx, c, st)
 }
 

@@ -22,13 +22,18 @@ type sentMessage struct {
 
 // reconcile puts every message sent in one place: stored (byte-exact),
 // dead-lettered (by its reason), both (a cut-off attempt was stored and the
-// message was still dead-lettered), or lost; a message whose object holds
+// message was still dead-lettered), still in the queue (queued: a run that
+// did not drain), or lost; a message whose object holds
 // something else is Wrong. It counts the DLQ, whole, by reason. A DLQ
 // message is matched to the message sent by its OriginalID: a second one
 // for the same message (dead-lettered again after a redelivery: SQS
 // delivers at least once) is counted in DLQCopies, one that matches no
 // message of the run in DLQForeign.
-func (s *Summary) reconcile(sent []sentMessage, dlq []dlqMessage) {
+func (s *Summary) reconcile(sent []sentMessage, dlq, queued []dlqMessage) {
+	inQueue := map[string]bool{}
+	for _, m := range queued {
+		inQueue[m.OriginalID] = true
+	}
 	s.InDLQ = len(dlq)
 	s.DLQReasons = map[string]int{}
 	inDLQ := map[string]dlqMessage{}
@@ -64,6 +69,8 @@ func (s *Summary) reconcile(sent []sentMessage, dlq []dlqMessage) {
 			} else {
 				s.GoodDLQ++
 			}
+		case inQueue[m.ID]:
+			s.Queued++
 		default:
 			s.Lost++
 			s.Missing = append(s.Missing, m.Key)

@@ -9,8 +9,12 @@ import (
 
 // ledger is what reconcile found, in one line.
 func ledger(s *Summary) string {
-	return fmt.Sprintf("uploaded %d (both %d) · dead-lettered %v (good %d, poison %d) · wrong %q · lost %d %q · DLQ %d %v, copies %d, foreign %d",
+	out := fmt.Sprintf("uploaded %d (both %d) · dead-lettered %v (good %d, poison %d) · wrong %q · lost %d %q · DLQ %d %v, copies %d, foreign %d",
 		s.Uploaded, s.StoredAndDLQ, s.DeadLettered, s.GoodDLQ, s.PoisonDLQ, s.Wrong, s.Lost, s.Missing, s.InDLQ, s.DLQReasons, s.DLQCopies, s.DLQForeign)
+	if s.Queued > 0 {
+		out += fmt.Sprintf(" · queued %d", s.Queued)
+	}
+	return out
 }
 
 func TestReconcile(t *testing.T) {
@@ -49,9 +53,10 @@ func TestReconcile(t *testing.T) {
 	}
 
 	tests := map[string]struct {
-		sent []sentMessage
-		dlq  []dlqMessage
-		want string
+		sent   []sentMessage
+		dlq    []dlqMessage
+		queued []dlqMessage // what a run that did not drain left in the queue
+		want   string
 	}{
 		"stored": {
 			sent: []sentMessage{good("a", objectExact)},
@@ -90,6 +95,11 @@ func TestReconcile(t *testing.T) {
 			dlq:  []dlqMessage{deadLettered("a", "InvalidKey"), redriven("a"), redriven("old")},
 			want: `uploaded 0 (both 0) · dead-lettered map[InvalidKey:1] (good 1, poison 0) · wrong [] · lost 0 [] · DLQ 3 map[InvalidKey:1 redrive (maxReceiveCount):2], copies 1, foreign 1`,
 		},
+		"a run that did not drain: what is still queued is not lost": {
+			sent:   []sentMessage{good("a", noObject), good("b", noObject)},
+			queued: []dlqMessage{redriven("a")},
+			want:   `uploaded 0 (both 0) · dead-lettered map[] (good 0, poison 0) · wrong [] · lost 1 ["k/b"] · DLQ 0 map[], copies 0, foreign 0 · queued 1`,
+		},
 		"1,000 messages, 572 in the DLQ": {
 			sent: scaleSent, dlq: scaleDLQ,
 			want: `uploaded 460 (both 29) · dead-lettered map[InvalidKey:3 redrive (maxReceiveCount):540] (good 540, poison 3) · wrong [] · lost 0 [] · DLQ 572 map[InvalidKey:3 redrive (maxReceiveCount):569], copies 0, foreign 0`,
@@ -98,7 +108,7 @@ func TestReconcile(t *testing.T) {
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			s := &Summary{}
-			s.reconcile(tt.sent, tt.dlq)
+			s.reconcile(tt.sent, tt.dlq, tt.queued)
 			if got := ledger(s); got != tt.want {
 				t.Errorf("reconcile =\n  %s\nwant\n  %s", got, tt.want)
 			}

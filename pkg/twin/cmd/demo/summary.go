@@ -50,7 +50,8 @@ type Summary struct {
 	// after MaxReceiveCount (the deployed queue's).
 	PoisonDeliveries []int
 	MaxReceiveCount  int
-	Lost             int // sent, yet neither stored nor in the DLQ
+	Lost             int // sent, yet neither stored nor in the DLQ, nor still queued
+	Queued           int // sent, and still in the queue: a run that did not drain
 	Drained          bool
 
 	Invocations   int64
@@ -122,6 +123,9 @@ func (s *Summary) print(out io.Writer, st *deployed.Stack) {
 	fmt.Fprintf(out, "  lost               %6d  %s\n", s.Lost, mark(s.Lost == 0))
 	if len(s.Missing) > 0 {
 		fmt.Fprintf(out, "                            missing: %v\n", head(s.Missing, 8))
+	}
+	if s.Queued > 0 {
+		fmt.Fprintf(out, "  still queued       %6d  not drained: in the queue, neither stored nor dead-lettered yet\n", s.Queued)
 	}
 	fmt.Fprintf(out, "  log events         %6d  shipped to %s (%d failed)\n", s.LogEvents, st.LogGroup, s.LogEventsFailed)
 	s.printMetrics(out)
