@@ -52,7 +52,7 @@ type FleetConfig struct {
 	// fewer than BatchSize messages waits up to this long for more.
 	BatchWindow     time.Duration
 	Visibility      time.Duration // the queue's visibility timeout; default 6 × the function timeout
-	MaxReceiveCount int           // redrive to the DLQ after this many receives; default 5
+	MaxReceiveCount int           // redrive to the DLQ after this many receives; default 15, the stack's
 	Poll            Dist          // ReceiveMessage, from the request to the batch in hand; default p50 15ms, p99 60ms
 	Invoke          Dist          // from the batch in hand to the handler running on a warm instance; default p50 5ms, p99 20ms
 	ColdStart       Dist          // init of a new instance; default p50 120ms, p99 300ms
@@ -156,7 +156,7 @@ func (c Config) withDefaults() Config {
 	def(&f.ScaleStart, 5)
 	def(&f.ScalePerMinute, 300)
 	def(&f.BatchSize, 10)
-	def(&f.MaxReceiveCount, 5)
+	def(&f.MaxReceiveCount, 15)
 	fn := &c.Function
 	defDur(&fn.Timeout, 30*time.Second)
 	defDur(&fn.Margin, 2*time.Second)

@@ -27,7 +27,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&f.BatchSize, "batch-size", f.BatchSize, "batch size (default 10)")
 	fs.DurationVar(&f.BatchWindow, "batch-window", f.BatchWindow, "maximum batching window")
 	fs.DurationVar(&f.Visibility, "visibility", f.Visibility, "visibility timeout (default 6 × the function timeout)")
-	fs.IntVar(&f.MaxReceiveCount, "max-receive-count", f.MaxReceiveCount, "receives before the DLQ (default 5)")
+	fs.IntVar(&f.MaxReceiveCount, "max-receive-count", f.MaxReceiveCount, "receives before the DLQ (default 15, the stack's)")
 	distVar(fs, &f.Poll, "poll", "ReceiveMessage latency (default 15ms/60ms)")
 	distVar(fs, &f.Invoke, "invoke", "invoke latency on a warm instance (default 5ms/20ms)")
 	distVar(fs, &f.ColdStart, "cold-start", "init duration of a new instance (default 120ms/300ms)")
