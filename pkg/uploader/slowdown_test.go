@@ -128,7 +128,14 @@ func TestThrottledPrefixDoesNotSlowAnother(t *testing.T) {
 	if lastHot < 250*time.Millisecond {
 		t.Fatalf("hot/ records stored within %v; want them paced at about 20/s (the test needs a limited prefix)", lastHot)
 	}
-	if lastCold > lastHot/3 {
+	// Round-robin hands hot/ and cold/ records to the 8 upload slots in
+	// turn, and a hot/ record waiting for its send slot holds its upload
+	// slot: cold/ gets about half of them, not all. Its last record comes
+	// at 0.3 × hot/'s last on an idle machine (0.36 × with the race
+	// detector under load); held back by hot/'s limit, it would come
+	// near 1 ×.
+	t.Logf("cold/ records stored by %v, hot/ by %v", lastCold, lastHot)
+	if lastCold > lastHot/2 {
 		t.Errorf("cold/ records stored by %v, hot/ by %v; want cold/ not held back by hot/'s limit", lastCold, lastHot)
 	}
 }
