@@ -177,9 +177,9 @@ func TestQueues(t *testing.T) {
 		ctx                         map[string]any
 		visibility, maxReceiveCount int
 	}{
-		"defaults: 6 × 30s + 0s":                  {nil, 180, 5},
-		"derived: 6 × 60s + 5s":                   {map[string]any{"functionTimeout": "60s", "maxBatchingWindow": "5s"}, 365, 5},
-		"given, above the minimum; more receives": {map[string]any{"visibilityTimeout": "15m", "maxReceiveCount": "8"}, 900, 8},
+		"defaults: 6 × 30s + 0s":                   {nil, 180, 15},
+		"derived: 6 × 60s + 5s":                    {map[string]any{"functionTimeout": "60s", "maxBatchingWindow": "5s"}, 365, 15},
+		"given, above the minimum; fewer receives": {map[string]any{"visibilityTimeout": "15m", "maxReceiveCount": "8"}, 900, 8},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
