@@ -26,7 +26,7 @@ import (
 func (s *Summary) collect(ctx context.Context, c clients, st *deployed.Stack, msgs []loadgen.Message, ids []string,
 	es esm.Stats, tr *tracker, front *s3Front, fn *function) error {
 	s.count(es, tr, front, fn)
-	dlq, depth, err := readDLQ(ctx, c.sqs, st.DLQURL)
+	dlq, depth, err := readQueue(ctx, c.sqs, st.DLQURL)
 	if err != nil {
 		return err
 	}
@@ -34,7 +34,7 @@ func (s *Summary) collect(ctx context.Context, c clients, st *deployed.Stack, ms
 	var queued []dlqMessage
 	if !s.Drained {
 		// What the run left in the queue is not lost: read it whole too.
-		if queued, _, err = readDLQ(ctx, c.sqs, st.QueueURL); err != nil {
+		if queued, _, err = readQueue(ctx, c.sqs, st.QueueURL); err != nil {
 			return err
 		}
 	}

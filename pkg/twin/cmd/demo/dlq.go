@@ -67,7 +67,7 @@ func newDLQMessage(m sqstypes.Message) dlqMessage {
 	}
 }
 
-// readDLQ receives every message of the queue at url once, told apart by
+// readQueue receives every message of the queue at url once, told apart by
 // MessageId, and returns them with the number of messages the queue says
 // it holds (visible and in flight) once they are all received: the two
 // are equal unless some were held by another reader throughout. Receiving
@@ -75,11 +75,11 @@ func newDLQMessage(m sqstypes.Message) dlqMessage {
 // receives in a row come back empty. The messages are made visible again
 // at the end, for the aws CLI or the next reader. A stack without a DLQ
 // (url "") holds none.
-func readDLQ(ctx context.Context, q dlqAPI, url string) (msgs []dlqMessage, depth int, err error) {
+func readQueue(ctx context.Context, q dlqAPI, url string) (msgs []dlqMessage, held int, err error) {
 	if url == "" {
 		return nil, 0, nil
 	}
-	want, err := dlqDepth(ctx, q, url)
+	want, err := countOf(ctx, q, url)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -100,7 +100,7 @@ func readDLQ(ctx context.Context, q dlqAPI, url string) (msgs []dlqMessage, dept
 		}
 		out, err := q.ReceiveMessage(ctx, in)
 		if err != nil {
-			return msgs, 0, fmt.Errorf("read the DLQ: %w", err)
+			return msgs, 0, fmt.Errorf("read %s: %w", url, err)
 		}
 		if len(out.Messages) == 0 {
 			empties++
@@ -115,30 +115,34 @@ func readDLQ(ctx context.Context, q dlqAPI, url string) (msgs []dlqMessage, dept
 			}
 		}
 	}
-	depth, err = dlqDepth(ctx, q, url)
-	return msgs, depth, err
+	n, err := countOf(ctx, q, url)
+	return msgs, n, err
 }
 
-// dlqDepth is the number of messages the queue at url holds, visible or
+// depthOf returns how many messages the queue at url holds, visible and
 // in flight.
-func dlqDepth(ctx context.Context, q dlqAPI, url string) (int, error) {
-	visible := sqstypes.QueueAttributeNameApproximateNumberOfMessages
-	inflight := sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible
-	a, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
-		QueueUrl: aws.String(url), AttributeNames: []sqstypes.QueueAttributeName{visible, inflight},
-	})
+func depthOf(ctx context.Context, q dlqAPI, url string) (visible, inflight int, err error) {
+	names := []sqstypes.QueueAttributeName{
+		sqstypes.QueueAttributeNameApproximateNumberOfMessages,
+		sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
+	}
+	a, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url), AttributeNames: names})
 	if err != nil {
-		return 0, fmt.Errorf("count the DLQ: %w", err)
+		return 0, 0, fmt.Errorf("count %s: %w", url, err)
 	}
-	n := 0
-	for _, name := range []sqstypes.QueueAttributeName{visible, inflight} {
-		v, err := strconv.Atoi(a.Attributes[string(name)])
-		if err != nil {
-			return 0, fmt.Errorf("count the DLQ: %s = %q", name, a.Attributes[string(name)])
+	var n [2]int
+	for i, name := range names {
+		if n[i], err = strconv.Atoi(a.Attributes[string(name)]); err != nil {
+			return 0, 0, fmt.Errorf("count %s: %s = %q", url, name, a.Attributes[string(name)])
 		}
-		n += v
 	}
-	return n, nil
+	return n[0], n[1], nil
+}
+
+// countOf is depthOf, summed.
+func countOf(ctx context.Context, q dlqAPI, url string) (int, error) {
+	visible, inflight, err := depthOf(ctx, q, url)
+	return visible + inflight, err
 }
 
 // release makes the received messages visible again, ten at a time. A

@@ -106,9 +106,9 @@ func TestReadDLQ(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			f := newFakeDLQ(tt.messages)
 			f.held, f.emptyEvery, f.perReceive = tt.held, tt.emptyEvery, tt.perReceive
-			msgs, depth, err := readDLQ(context.Background(), f, "dlq")
+			msgs, depth, err := readQueue(context.Background(), f, "dlq")
 			if err != nil {
-				t.Fatalf("readDLQ = %v", err)
+				t.Fatalf("readQueue = %v", err)
 			}
 			seen := map[string]bool{}
 			for _, m := range msgs {
@@ -118,7 +118,7 @@ func TestReadDLQ(t *testing.T) {
 				seen[m.MessageID] = true
 			}
 			if len(msgs) != tt.wantRead || depth != tt.wantDepth {
-				t.Errorf("readDLQ read %d of %d; want %d of %d", len(msgs), depth, tt.wantRead, tt.wantDepth)
+				t.Errorf("readQueue read %d of %d; want %d of %d", len(msgs), depth, tt.wantRead, tt.wantDepth)
 			}
 			if v := f.visible(); v != tt.messages {
 				t.Errorf("%d of %d messages visible after the count; want all", v, tt.messages)
@@ -188,16 +188,16 @@ func TestReadDLQMoto(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	msgs, depth, err := readDLQ(ctx, q, url)
+	msgs, depth, err := readQueue(ctx, q, url)
 	if err != nil {
-		t.Fatalf("readDLQ = %v", err)
+		t.Fatalf("readQueue = %v", err)
 	}
 	reasons := map[string]int{}
 	for _, m := range msgs {
 		reasons[m.Reason]++
 	}
 	if len(msgs) != n || depth != n || reasons["InvalidKey"] != 7 || reasons[redriveReason] != 28 {
-		t.Errorf("readDLQ = %d messages of %d, by reason %v; want %d of %d, InvalidKey 7, redrive 28", len(msgs), depth, reasons, n, n)
+		t.Errorf("readQueue = %d messages of %d, by reason %v; want %d of %d, InvalidKey 7, redrive 28", len(msgs), depth, reasons, n, n)
 	}
 	a, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
 		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages}})

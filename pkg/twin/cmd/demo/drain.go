@@ -4,12 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strconv"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/s3uploader/s3uploader/pkg/deployed"
 	"github.com/s3uploader/s3uploader/pkg/twin/esm"
@@ -61,21 +56,15 @@ func waitDrained(ctx context.Context, c clients, st *deployed.Stack, cfg Config,
 	}
 }
 
+// queueDepth is depthOf for the progress line: -1, -1 when the queue
+// cannot be counted.
 func queueDepth(ctx context.Context, c clients, url string) (visible, inflight int) {
 	if url == "" {
 		return 0, 0
 	}
-	a, err := c.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
-		QueueUrl: aws.String(url),
-		AttributeNames: []sqstypes.QueueAttributeName{
-			sqstypes.QueueAttributeNameApproximateNumberOfMessages,
-			sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
-		},
-	})
+	visible, inflight, err := depthOf(ctx, c.sqs, url)
 	if err != nil {
 		return -1, -1
 	}
-	visible, _ = strconv.Atoi(a.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessages)])
-	inflight, _ = strconv.Atoi(a.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible)])
 	return visible, inflight
 }
