@@ -17,6 +17,7 @@ type Failure struct {
 	Reason    string // e.g. InvalidKey, PermanentError, DeadlineReached
 	ErrorCode string // S3's or the retry's code for the last error; may be empty
 	Detail    string // what went wrong; never quotes the payload
+	Receives  int    // the record's ApproximateReceiveCount; 0: unknown
 }
 
 // Permanent reports whether no retry can store the record: it was refused
@@ -67,11 +68,12 @@ func RedeliveryDelay(receive int, base, limit time.Duration, r float64) time.Dur
 	return max(d.Round(time.Second), time.Second)
 }
 
-// receiveCount is the record's ApproximateReceiveCount, at least 1.
+// receiveCount is the record's ApproximateReceiveCount; 0 when it has
+// none.
 func receiveCount(rec events.SQSMessage) int {
 	n, err := strconv.Atoi(rec.Attributes["ApproximateReceiveCount"])
-	if err != nil || n < 1 {
-		return 1
+	if err != nil || n < 0 {
+		return 0
 	}
 	return n
 }
@@ -95,7 +97,7 @@ func (r *run) route(i int, f Failure) (deadLettered bool, redeliver time.Duratio
 			return true, 0, nil
 		}
 	}
-	d := RedeliveryDelay(receiveCount(rec), cmp.Or(p.RedeliveryBase, DefaultRedeliveryBase),
+	d := RedeliveryDelay(max(f.Receives, 1), cmp.Or(p.RedeliveryBase, DefaultRedeliveryBase),
 		cmp.Or(p.RedeliveryMax, DefaultRedeliveryMax), rand.Float64())
 	return false, d, err
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -99,8 +98,9 @@ func (r *run) one(i int) bool {
 // (after redeliveryS seconds when a Router sets the delay). It reports
 // whether the record is handled (dead-lettered).
 func (r *run) fail(i int, f Failure) (handled bool) {
-	deadLettered, delay, routeErr := r.route(i, f)
 	j := &r.jobs[i]
+	f.Receives = receiveCount(j.rec)
+	deadLettered, delay, routeErr := r.route(i, f)
 	attrs := []slog.Attr{
 		slog.String("messageId", j.rec.MessageId),
 		slog.String("key", j.item.Key),
@@ -109,8 +109,8 @@ func (r *run) fail(i int, f Failure) (handled bool) {
 	if f.ErrorCode != "" {
 		attrs = append(attrs, slog.String("errorCode", f.ErrorCode))
 	}
-	if n, err := strconv.Atoi(j.rec.Attributes["ApproximateReceiveCount"]); err == nil {
-		attrs = append(attrs, slog.Int("receiveCount", n))
+	if f.Receives > 0 {
+		attrs = append(attrs, slog.Int("receiveCount", f.Receives))
 	}
 	attrs = append(attrs, slog.String("error", f.Detail))
 	switch {

@@ -108,7 +108,7 @@ func (r *Router) attributes(rec events.SQSMessage, f batch.Failure) map[string]t
 		{AttrReason, str(f.Reason), f.Reason != ""},
 		{AttrErrorCode, str(f.ErrorCode), f.ErrorCode != ""},
 		{AttrMessageID, str(keys.FieldsOf(rec).ID), rec.MessageId != ""},
-		{AttrReceiveCount, types.MessageAttributeValue{DataType: aws.String("Number"), StringValue: aws.String(receives(rec))}, true},
+		{AttrReceiveCount, types.MessageAttributeValue{DataType: aws.String("Number"), StringValue: aws.String(strconv.Itoa(f.Receives))}, true},
 		{AttrFunction, str(r.function), r.function != ""},
 		{AttrDetail, str(truncate(f.Detail, 256)), f.Detail != ""},
 	}
@@ -118,13 +118,6 @@ func (r *Router) attributes(rec events.SQSMessage, f batch.Failure) map[string]t
 		}
 	}
 	return out
-}
-
-func receives(rec events.SQSMessage) string {
-	if n, err := strconv.Atoi(rec.Attributes["ApproximateReceiveCount"]); err == nil {
-		return strconv.Itoa(n)
-	}
-	return "0"
 }
 
 // Delay sets each record's visibility timeout to its delay, through
