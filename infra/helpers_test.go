@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/s3uploader/s3uploader/infra/s3uploader"
 )
 
 // repoRoot is the module root, where cdk.json lives (tests run in infra/).
@@ -67,7 +69,7 @@ func fakeCodeDir(t testing.TB) string {
 type synthesized struct {
 	app      awscdk.App
 	stack    awscdk.Stack
-	cfg      Config
+	cfg      s3uploader.Config
 	template assertions.Template
 }
 
@@ -101,9 +103,9 @@ func synth(t testing.TB, overrides map[string]any, outdir string) *synthesized {
 		props.Outdir = jsii.String(outdir)
 	}
 	app := awscdk.NewApp(props)
-	cfg, err := ConfigFromContext(contextLookup(app), contextKeys(app))
+	cfg, err := s3uploader.ConfigFromContext(contextLookup(app), contextKeys(app))
 	if err != nil {
-		t.Fatalf("ConfigFromContext(%v): %v", overrides, err)
+		t.Fatalf("s3uploader.ConfigFromContext(%v): %v", overrides, err)
 	}
 	stack := defineApp(app, cfg, fakeCodeDir(t))
 	s := &synthesized{app: app, stack: stack, cfg: cfg}

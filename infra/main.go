@@ -2,9 +2,9 @@
 // run it (cdk.json's "app" is `go run ./infra`, from the repository root).
 //
 // It reads its settings from CDK context (cdk.json, `-c key=value`), fails
-// with a list of every bad setting, builds the function's bootstrap for the
-// chosen architecture into .build/uploader/linux-<goarch>/, defines the stack,
-// applies the cdk-nag AwsSolutions checks and synthesizes.
+// with a list of every bad setting, and defines one stack holding the
+// uploader construct (package infra/s3uploader, which builds the function's
+// bootstrap), checked by cdk-nag's AwsSolutions rules.
 package main
 
 import (
@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/s3uploader/s3uploader/infra/s3uploader"
 )
 
 func main() {
@@ -28,11 +30,11 @@ func main() {
 
 func run() error {
 	app := awscdk.NewApp(nil)
-	cfg, err := ConfigFromContext(contextLookup(app), contextKeys(app))
+	cfg, err := s3uploader.ConfigFromContext(contextLookup(app), contextKeys(app))
 	if err != nil {
 		return fmt.Errorf("invalid settings (cdk.json context or -c key=value):\n%w", err)
 	}
-	dir, err := buildBootstrap(".", cfg.Arch)
+	dir, err := s3uploader.BuildBootstrap(".", cfg.Arch)
 	if err != nil {
 		return err
 	}
@@ -41,11 +43,16 @@ func run() error {
 	return nil
 }
 
-// defineApp adds the uploader stack, with its code from dir, and the cdk-nag
-// AwsSolutions checks to app. Tests call it too, so what they check is what
-// `cdk synth` writes.
-func defineApp(app awscdk.App, cfg Config, dir string) awscdk.Stack {
-	stack := NewUploaderStack(app, cfg.StackName, &UploaderStackProps{Config: cfg, CodeDir: dir})
+// defineApp adds the uploader stack, with the function's code from dir, and
+// the cdk-nag AwsSolutions checks to app. Tests call it too, so what they
+// check is what `cdk synth` writes.
+func defineApp(app awscdk.App, cfg s3uploader.Config, dir string) awscdk.Stack {
+	stack := awscdk.NewStack(app, &cfg.StackName, &awscdk.StackProps{
+		Description: jsii.String("S3 uploader: SQS queue with dead-letter queue, a Lambda function that writes each message to S3 with backoff, and CloudWatch alarms, queries and a dashboard to watch retries."),
+	})
+	// "Default" is left out of the logical IDs of what the construct holds,
+	// so a stack deployed before the construct existed keeps its resources.
+	s3uploader.New(stack, "Default", &s3uploader.Props{Config: cfg, CodeDir: dir})
 	// AWS::CloudWatch::Dashboard takes no Tags in cfn-lint's schema (nor in moto).
 	awscdk.Tags_Of(app).Add(jsii.String("project"), jsii.String("s3uploader"), &awscdk.TagProps{
 		ExcludeResourceTypes: jsii.Strings("AWS::CloudWatch::Dashboard"),

@@ -7,13 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
-	"github.com/aws/jsii-runtime-go"
 )
 
 // TestLeastPrivilege reads every permission the function's role holds in
@@ -44,6 +37,17 @@ func TestLeastPrivilege(t *testing.T) {
 		"pointers+kms+key": {"pointerBuckets": "payloads-a", "kms": "true", "pointerKeyArn": testPointerKeyArn},
 		// The function routes no failures itself: no send to the DLQ.
 		"no dead letters": {"functionDeadLetters": "false"},
+		// Existing resources: the grants name them, and only them.
+		"existing bucket by name": {"bucketName": "data-lake", "keyPrefix": "in/"},
+		"existing bucket and key": {"bucketArn": "arn:aws:s3:::data-lake", "bucketKeyArn": testKeyArn},
+		// The DLQ's key: sending needs GenerateDataKey and Decrypt, not
+		// GrantSendMessages' GetQueueAttributes, GetQueueUrl, kms:Encrypt
+		// or kms:ReEncrypt*; consuming needs Decrypt.
+		"existing queues and key": {"queueArn": testQueueArn, "deadLetterQueueArn": testDLQArn, "queueKeyArn": testKeyArn},
+		"existing dlq only":       {"deadLetterQueueArn": testDLQArn},
+		"sns source":              {"snsTopicArn": testTopicArn},
+		"eventbridge source":      {"eventPattern": `{"source":["my.app"]}`},
+		"fifo":                    {"fifo": "true", "contentBasedDeduplication": "true"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			s := synthOnce(t, overrides)
@@ -89,17 +93,16 @@ func leastPrivilege(t *testing.T, s *synthesized) {
 		t.Fatal("no policy statement attached to the function role")
 	}
 
-	prefix := s.cfg.KeyPrefix
-	objects := obj{"Fn::Join": arr{"", arr{getAtt(s.id(t, "Uploads"), "Arn"), "/" + prefix + "*"}}}
+	objects := s.objectsArn(t)
 	// exact: each of these grants must be there, and no other.
 	exact := map[string][]any{
 		"s3:PutObject": {objects},
 		"s3:GetObject": {objects},
 		// The event source's, which the function's backoff relies on.
-		"sqs:ChangeMessageVisibility": {getAtt(s.id(t, "Queue"), "Arn")},
+		"sqs:ChangeMessageVisibility": {s.queueArn(t)},
 	}
 	if s.cfg.FunctionDeadLetters {
-		exact["sqs:SendMessage"] = []any{getAtt(s.id(t, "DeadLetterQueue"), "Arn")}
+		exact["sqs:SendMessage"] = []any{s.dlqArn(t)}
 	}
 	for _, b := range s.cfg.PointerBuckets {
 		exact["s3:GetObject"] = append(exact["s3:GetObject"], pointerObjects(b))
@@ -108,6 +111,14 @@ func leastPrivilege(t *testing.T, s *synthesized) {
 		key := getAtt(s.id(t, "UploadsKey"), "Arn")
 		exact["kms:GenerateDataKey"] = []any{key}
 		exact["kms:Decrypt"] = []any{key}
+	}
+	if k := s.cfg.BucketKeyArn; k != "" {
+		exact["kms:GenerateDataKey"] = []any{k}
+		exact["kms:Decrypt"] = []any{k}
+	}
+	if k := s.cfg.QueueKeyArn; k != "" {
+		exact["kms:GenerateDataKey"] = []any{k} // sending to the DLQ
+		exact["kms:Decrypt"] = []any{k}         // and consuming the queue
 	}
 	if s.cfg.PointerKeyArn != "" {
 		exact["kms:Decrypt"] = append(exact["kms:Decrypt"], s.cfg.PointerKeyArn)
@@ -118,7 +129,7 @@ func leastPrivilege(t *testing.T, s *synthesized) {
 		loose[a] = getAtt(s.id(t, "FunctionLogs"), "Arn")
 	}
 	for _, a := range []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"} {
-		loose[a] = getAtt(s.id(t, "Queue"), "Arn")
+		loose[a] = s.queueArn(t)
 	}
 
 	granted := map[string]bool{} // action + resource
@@ -171,49 +182,42 @@ func leastPrivilege(t *testing.T, s *synthesized) {
 	}
 }
 
-// TestFailureRoutingOnKMSQueue: the queues use SQS-managed keys today, so
-// the stack never reaches grantFailureRouting's KMS branch. Here it gets a
-// dead-letter queue with a KMS key of its own, and must grant exactly
-// sqs:SendMessage on that queue and kms:GenerateDataKey and kms:Decrypt on
-// that key: not GrantSendMessages' GetQueueAttributes, GetQueueUrl,
-// kms:Encrypt or kms:ReEncrypt*.
-func TestFailureRoutingOnKMSQueue(t *testing.T) {
-	ctx := cdkJSONContext(t)
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
-	stack := awscdk.NewStack(app, jsii.String("Routing"), nil)
-	key := awskms.NewKey(stack, jsii.String("DeadLetterKey"), nil)
-	q := &queues{
-		queue: awssqs.NewQueue(stack, jsii.String("Queue"), nil),
-		dlq: awssqs.NewQueue(stack, jsii.String("DeadLetterQueue"), &awssqs.QueueProps{
-			Encryption: awssqs.QueueEncryption_KMS, EncryptionMasterKey: key,
-		}),
-	}
-	role := awsiam.NewRole(stack, jsii.String("FunctionRole"), &awsiam.RoleProps{
-		AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-	})
-	grantFailureRouting(role, DefaultConfig(), q)
-	s := &synthesized{app: app, stack: stack, template: assertions.Template_FromStack(stack, nil)}
+// The ARNs of the tests' settings.
+const (
+	testPointerKeyArn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	testKeyArn        = "arn:aws:kms:us-east-1:123456789012:key/0000abcd-12ab-34cd-56ef-1234567890ab"
+	testQueueArn      = "arn:aws:sqs:us-east-1:123456789012:incoming"
+	testDLQArn        = "arn:aws:sqs:us-east-1:123456789012:incoming-dlq"
+	testTopicArn      = "arn:aws:sns:us-east-1:123456789012:uploads"
+)
 
-	s.count(t, "AWS::IAM::Policy", 1)
-	s.hasProps(t, "send to the DLQ and use its key, nothing more", "AWS::IAM::Policy", obj{
-		"Roles": arr{ref(s.id(t, "FunctionRole"))},
-		"PolicyDocument": obj{"Version": "2012-10-17", "Statement": arr{
-			obj{
-				"Sid": "SendToDeadLetterQueue", "Effect": "Allow",
-				"Action":   "sqs:SendMessage",
-				"Resource": getAtt(s.id(t, "DeadLetterQueue"), "Arn"),
-			},
-			obj{
-				"Sid": "UseDeadLetterQueueKey", "Effect": "Allow",
-				"Action":   arr{"kms:Decrypt", "kms:GenerateDataKey"},
-				"Resource": getAtt(s.id(t, "DeadLetterKey"), "Arn"),
-			},
-		}},
-	})
+// objectsArn is the grant's resource: the uploads bucket's objects under
+// the key prefix, as the template writes it for a new or existing bucket.
+func (s *synthesized) objectsArn(t *testing.T) any {
+	under := "/" + s.cfg.KeyPrefix + "*"
+	switch {
+	case s.cfg.BucketArn != "":
+		return s.cfg.BucketArn + under
+	case s.cfg.BucketName != "":
+		return obj{"Fn::Join": arr{"", arr{"arn:", ref("AWS::Partition"), ":s3:::" + s.cfg.BucketName + under}}}
+	}
+	return obj{"Fn::Join": arr{"", arr{getAtt(s.id(t, "Uploads"), "Arn"), under}}}
 }
 
-// testPointerKeyArn is the pointerKeyArn of the tests.
-const testPointerKeyArn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+// queueArn and dlqArn are the queues' ARNs as the template writes them.
+func (s *synthesized) queueArn(t *testing.T) any {
+	if s.cfg.QueueArn != "" {
+		return s.cfg.QueueArn
+	}
+	return getAtt(s.id(t, "Queue"), "Arn")
+}
+
+func (s *synthesized) dlqArn(t *testing.T) any {
+	if s.cfg.DeadLetterQueueArn != "" {
+		return s.cfg.DeadLetterQueueArn
+	}
+	return getAtt(s.id(t, "DeadLetterQueue"), "Arn")
+}
 
 // pointerObjects is the ARN of every object of a pointer bucket, as the
 // template writes it.

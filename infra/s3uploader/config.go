@@ -1,4 +1,4 @@
-package main
+package s3uploader
 
 import "time"
 
@@ -55,6 +55,43 @@ type Config struct {
 	// unset (zero) what KeyTemplate's {shard:N} give.
 	PrefixCount int
 
+	// Existing resources, used as they are and never modified (Props may
+	// give them as objects instead). Settings that shape a resource the
+	// stack would create (versioned, kms, accessLogRetentionDays for the
+	// bucket; visibilityTimeout, maxReceiveCount, fifo for the queue) are
+	// refused with them unless left at their defaults.
+	BucketName   string // context "bucketName": an existing bucket to write to, under KeyPrefix
+	BucketArn    string // context "bucketArn": the same, by ARN
+	BucketKeyArn string // context "bucketKeyArn": the KMS key the existing bucket encrypts with; empty for none
+	// QueueArn is an existing queue to consume (context "queueArn"); its
+	// redrive policy is its owner's. DeadLetterQueueArn (context
+	// "deadLetterQueueArn") is the queue that policy names, where the
+	// function dead-letters poison; with a new queue, the DLQ it redrives to.
+	QueueArn           string
+	DeadLetterQueueArn string
+	QueueKeyArn        string // context "queueKeyArn": the KMS key the existing queues encrypt with; empty for none
+
+	// SNSTopicArn subscribes the queue to this topic (context
+	// "snsTopicArn"), with a queue policy that lets only it send. The
+	// function reads the notification envelope (ENVELOPE=sns) unless
+	// RawMessageDelivery (context "rawMessageDelivery") delivers the bare
+	// message.
+	SNSTopicArn        string
+	RawMessageDelivery bool
+	// EventPattern adds an EventBridge rule on EventBusName (context
+	// "eventBusName", default "default") with this pattern (context
+	// "eventPattern": JSON) and the queue as its target, with a queue
+	// policy that lets only that rule send; the function reads the event
+	// envelope (ENVELOPE=eventbridge).
+	EventPattern string
+	EventBusName string
+	// FIFO makes the queue and its DLQ FIFO queues (context "fifo"): the
+	// function keeps each message group's order, and stops a group at its
+	// first failure. ContentBasedDeduplication (context
+	// "contentBasedDeduplication") lets senders leave out a deduplication ID.
+	FIFO                      bool
+	ContentBasedDeduplication bool
+
 	OldestMessageAlarm time.Duration // context "oldestMessageAlarm": alarm threshold on the age of the oldest message
 	AlarmTopicArn      string        // context "alarmTopicArn": SNS topic the alarms notify; empty for none
 
@@ -97,6 +134,7 @@ func DefaultConfig() Config {
 		MaxConcurrency:         5,
 		MaxReceiveCount:        15,
 		FunctionDeadLetters:    true,
+		EventBusName:           "default",
 		OldestMessageAlarm:     5 * time.Minute,
 		MetricsNamespace:       defaultMetricsNamespace,
 		FunctionEnv:            map[string]string{},
@@ -116,3 +154,15 @@ func (c Config) MinVisibilityTimeout() time.Duration {
 // minMaxReceiveCount is the floor on maxReceiveCount: below 5, a message that
 // met a throttled or cold function is parked in the DLQ too early.
 const minMaxReceiveCount = 5
+
+// envelope is the function's ENVELOPE: what the source the stack wires
+// delivers, else the envelope setting.
+func (c Config) envelope() string {
+	switch {
+	case c.SNSTopicArn != "" && !c.RawMessageDelivery:
+		return "sns"
+	case c.EventPattern != "":
+		return "eventbridge"
+	}
+	return c.Envelope
+}

@@ -1,32 +1,38 @@
-package main
+package s3uploader
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
 // storage is the uploads bucket, its access-log bucket and, with the kms
-// setting, the key that encrypts the uploads.
+// setting, the key that encrypts the uploads; or an existing bucket and
+// the key it encrypts with.
 type storage struct {
-	bucket    awss3.Bucket
-	logBucket awss3.Bucket
-	key       awskms.Key // nil unless Config.KMS
+	bucket    awss3.IBucket
+	logBucket awss3.Bucket // nil for an existing bucket
+	key       awskms.IKey  // nil unless Config.KMS or an existing bucket's key
+	existing  bool
 }
 
 // incompleteUploadDays is how long an unfinished multipart upload may hold
 // storage before S3 aborts it.
 const incompleteUploadDays = 7
 
-func newStorage(stack awscdk.Stack, cfg Config, removal awscdk.RemovalPolicy) *storage {
+func newStorage(scope constructs.Construct, cfg Config, removal awscdk.RemovalPolicy, p Props) *storage {
+	if s := existingStorage(scope, p); s != nil {
+		return s
+	}
 	// Auto-delete needs a custom resource whose Lambda moto cannot run, so the
 	// local stack leaves it out (moto's buckets die with the process anyway).
 	autoDelete := jsii.Bool(cfg.Dev && !cfg.Local)
 
 	// S3 server access logs cannot be delivered to a KMS-encrypted bucket:
 	// the log bucket always uses S3-managed keys.
-	logBucket := awss3.NewBucket(stack, jsii.String("AccessLogs"), &awss3.BucketProps{
+	logBucket := awss3.NewBucket(scope, jsii.String("AccessLogs"), &awss3.BucketProps{
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
 		EnforceSSL:        jsii.Bool(true),
 		MinimumTLSVersion: jsii.Number(1.2),
@@ -59,7 +65,7 @@ func newStorage(stack awscdk.Stack, cfg Config, removal awscdk.RemovalPolicy) *s
 		AutoDeleteObjects: autoDelete,
 	}
 	if cfg.KMS {
-		s.key = awskms.NewKey(stack, jsii.String("UploadsKey"), &awskms.KeyProps{
+		s.key = awskms.NewKey(scope, jsii.String("UploadsKey"), &awskms.KeyProps{
 			Description:       jsii.String("Encrypts the objects the S3 uploader writes"),
 			EnableKeyRotation: jsii.Bool(true),
 			RemovalPolicy:     removal,
@@ -69,7 +75,7 @@ func newStorage(stack awscdk.Stack, cfg Config, removal awscdk.RemovalPolicy) *s
 		props.EncryptionKey = s.key
 		props.BucketKeyEnabled = jsii.Bool(true)
 	}
-	s.bucket = awss3.NewBucket(stack, jsii.String("Uploads"), props)
+	s.bucket = awss3.NewBucket(scope, jsii.String("Uploads"), props)
 	return s
 }
 
@@ -80,4 +86,23 @@ func pendingWindowDays(cfg Config) float64 {
 		return 7
 	}
 	return 30
+}
+
+// existingStorage returns the existing bucket Props name, with its key, or
+// nil when the stack creates its own.
+func existingStorage(scope constructs.Construct, p Props) *storage {
+	s := &storage{bucket: p.Bucket, key: p.BucketKey, existing: true}
+	switch {
+	case s.bucket != nil:
+	case p.BucketArn != "":
+		s.bucket = awss3.Bucket_FromBucketArn(scope, jsii.String("Uploads"), jsii.String(p.BucketArn))
+	case p.BucketName != "":
+		s.bucket = awss3.Bucket_FromBucketName(scope, jsii.String("Uploads"), jsii.String(p.BucketName))
+	default:
+		return nil
+	}
+	if s.key == nil && p.BucketKeyArn != "" {
+		s.key = awskms.Key_FromKeyArn(scope, jsii.String("UploadsKey"), jsii.String(p.BucketKeyArn))
+	}
+	return s
 }

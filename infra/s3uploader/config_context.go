@@ -1,6 +1,7 @@
-package main
+package s3uploader
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -51,6 +52,18 @@ func settingsOf(c *Config) []setting {
 			"; below 5 a message that met a throttled or failing function goes to the dead-letter queue too early")},
 		{"functionDeadLetters", boolean(&c.FunctionDeadLetters)},
 		{"visibilityTimeout", duration(&c.VisibilityTimeout, 0, 12*time.Hour)},
+		{"bucketName", str(&c.BucketName)},
+		{"bucketArn", str(&c.BucketArn)},
+		{"bucketKeyArn", str(&c.BucketKeyArn)},
+		{"queueArn", str(&c.QueueArn)},
+		{"deadLetterQueueArn", str(&c.DeadLetterQueueArn)},
+		{"queueKeyArn", str(&c.QueueKeyArn)},
+		{"snsTopicArn", str(&c.SNSTopicArn)},
+		{"rawMessageDelivery", boolean(&c.RawMessageDelivery)},
+		{"eventPattern", jsonObject(&c.EventPattern)},
+		{"eventBusName", str(&c.EventBusName)},
+		{"fifo", boolean(&c.FIFO)},
+		{"contentBasedDeduplication", boolean(&c.ContentBasedDeduplication)},
 		{"oldestMessageAlarm", duration(&c.OldestMessageAlarm, time.Minute, 14*24*time.Hour)},
 		{"alarmTopicArn", str(&c.AlarmTopicArn)},
 		{"metricsNamespace", str(&c.MetricsNamespace)},
@@ -101,9 +114,6 @@ func ConfigFromContext(lookup func(key string) any, all []string) (Config, error
 	if len(errs) > 0 {
 		sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
 		return c, errors.Join(errs...)
-	}
-	if c.VisibilityTimeout == 0 {
-		c.VisibilityTimeout = c.MinVisibilityTimeout()
 	}
 	return c, nil
 }
@@ -224,6 +234,32 @@ func bucketList(dst *[]string) func(any) error {
 			return err
 		}
 		*dst = b
+		return nil
+	}
+}
+
+// jsonObject reads a JSON object, given as an object (cdk.json) or as its
+// text (-c), into dst as compact JSON text.
+func jsonObject(dst *string) func(any) error {
+	return func(v any) error {
+		if s, ok := v.(string); ok {
+			if err := json.Unmarshal([]byte(s), &v); err != nil {
+				return fmt.Errorf("want a JSON object: %v", err)
+			}
+		}
+		m, ok := v.(map[string]any)
+		if !ok {
+			return errors.New(`want a JSON object such as {"source":["my.app"]}`)
+		}
+		if len(m) == 0 {
+			*dst = "" // {}: no rule
+			return nil
+		}
+		b, err := json.Marshal(m)
+		if err != nil {
+			return err
+		}
+		*dst = string(b)
 		return nil
 	}
 }

@@ -1,11 +1,36 @@
-package main
+package s3uploader
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 )
+
+// testPointerKeyArn and testKeyArn are KMS key ARNs of the tests.
+const (
+	testPointerKeyArn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	testKeyArn        = "arn:aws:kms:eu-west-1:123456789012:key/0000abcd-12ab-34cd-56ef-1234567890ab"
+)
+
+// cdkJSONContext returns the "context" object of the repository's cdk.json.
+func cdkJSONContext(t testing.TB) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "cdk.json"))
+	if err != nil {
+		t.Fatalf("read cdk.json: %v", err)
+	}
+	var f struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatalf("parse cdk.json: %v", err)
+	}
+	return f.Context
+}
 
 // lookupFrom serves context values from a map, as TryGetContext does.
 func lookupFrom(m map[string]any) func(string) any {
@@ -26,7 +51,6 @@ func TestConfigFromContextDefaults(t *testing.T) {
 		t.Fatalf("ConfigFromContext(empty) error: %v", err)
 	}
 	want := DefaultConfig()
-	want.VisibilityTimeout = 180 * time.Second // 6 × 30s + 0s
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ConfigFromContext(empty) = %+v; want %+v", got, want)
 	}
@@ -60,7 +84,7 @@ func TestConfigFromContextOverrides(t *testing.T) {
 				return c.Arch == "x86_64" && c.Dev && c.KMS && !c.Versioned && c.BatchSize == 100 &&
 					c.MaxBatchingWindow == 5*time.Second && c.FunctionTimeout == time.Minute && c.MaxReceiveCount == 8 &&
 					c.MaxConcurrency == 20 && c.LogRetentionDays == 14 && c.KeyPrefix == "in/" &&
-					c.VisibilityTimeout == 365*time.Second && c.OldestMessageAlarm == 10*time.Minute &&
+					c.VisibilityTimeout == 0 && c.MinVisibilityTimeout() == 365*time.Second && c.OldestMessageAlarm == 10*time.Minute &&
 					c.KeyTemplate == "{sent:2006/01/02}/{shard:16}/{key}" && !c.FunctionDeadLetters
 			},
 		},
@@ -101,6 +125,36 @@ func TestConfigFromContextOverrides(t *testing.T) {
 			check: func(c Config) bool {
 				return c.Envelope == "eventbridge" && reflect.DeepEqual(c.PointerBuckets, []string{"payloads-a", "payloads-b"})
 			},
+		},
+		"existing resources": {
+			ctx: map[string]any{"bucketName": "data-lake", "bucketKeyArn": testKeyArn, "queueArn": "arn:aws:sqs:eu-west-1:123456789012:in",
+				"deadLetterQueueArn": "arn:aws:sqs:eu-west-1:123456789012:in-dlq", "queueKeyArn": testKeyArn},
+			check: func(c Config) bool {
+				return c.BucketName == "data-lake" && c.BucketKeyArn == testKeyArn && c.QueueArn == "arn:aws:sqs:eu-west-1:123456789012:in" &&
+					c.DeadLetterQueueArn == "arn:aws:sqs:eu-west-1:123456789012:in-dlq" && c.QueueKeyArn == testKeyArn
+			},
+		},
+		"sns source sets the envelope": {
+			ctx:   map[string]any{"snsTopicArn": "arn:aws:sns:us-east-1:123456789012:t"},
+			check: func(c Config) bool { return c.SNSTopicArn != "" && c.envelope() == "sns" },
+		},
+		"raw sns delivery keeps none": {
+			ctx:   map[string]any{"snsTopicArn": "arn:aws:sns:us-east-1:123456789012:t", "rawMessageDelivery": "true"},
+			check: func(c Config) bool { return c.RawMessageDelivery && c.envelope() == "none" },
+		},
+		"event pattern from -c text and bus": {
+			ctx: map[string]any{"eventPattern": `{"source": ["my.app"], "detail-type": ["upload"]}`, "eventBusName": "orders"},
+			check: func(c Config) bool {
+				return c.EventPattern == `{"detail-type":["upload"],"source":["my.app"]}` && c.EventBusName == "orders" && c.envelope() == "eventbridge"
+			},
+		},
+		"event pattern as a cdk.json object": {
+			ctx:   map[string]any{"eventPattern": map[string]any{"source": []any{"my.app"}}},
+			check: func(c Config) bool { return c.EventPattern == `{"source":["my.app"]}` },
+		},
+		"fifo": {
+			ctx:   map[string]any{"fifo": "true", "contentBasedDeduplication": "true"},
+			check: func(c Config) bool { return c.FIFO && c.ContentBasedDeduplication },
 		},
 		"feature flags and CLI keys are not settings": {
 			ctx:   map[string]any{"@aws-cdk/core:checkSecretUsage": true, "aws:cdk:enable-path-metadata": true},
@@ -178,6 +232,39 @@ func TestConfigFromContextRejects(t *testing.T) {
 		"beyond the function's own range": {
 			ctx: map[string]any{"retryMaxAttempts": "500"}, want: []string{"function environment from context", "RETRY_MAX_ATTEMPTS"},
 		},
+		"existing bucket with new-bucket settings": {
+			ctx: map[string]any{"bucketName": "data-lake", "kms": "true", "versioned": "false", "accessLogRetentionDays": "30"},
+			want: []string{`context "kms" = true: shapes bucket the stack creates; with bucketName/bucketArn the bucket is yours`,
+				`context "versioned" = false`, `context "accessLogRetentionDays" = 30`},
+		},
+		"bucket named twice": {ctx: map[string]any{"bucketName": "a-b-c", "bucketArn": "arn:aws:s3:::a-b-c"},
+			want: []string{`context "bucketArn" = arn:aws:s3:::a-b-c: names the bucket a second time`}},
+		"bucket name":               {ctx: map[string]any{"bucketName": "Data_Lake"}, want: []string{`context "bucketName" = Data_Lake: want an S3 bucket name`}},
+		"bucket arn":                {ctx: map[string]any{"bucketArn": "data-lake"}, want: []string{`context "bucketArn" = data-lake: want an ARN`}},
+		"bucket key without bucket": {ctx: map[string]any{"bucketKeyArn": testKeyArn}, want: []string{`context "bucketKeyArn"`, "set bucketName or bucketArn"}},
+		"existing queue with new-queue settings": {
+			ctx: map[string]any{"queueArn": "arn:aws:sqs:us-east-1:123456789012:q", "deadLetterQueueArn": "arn:aws:sqs:us-east-1:123456789012:d",
+				"maxReceiveCount": "7", "visibilityTimeout": "600s"},
+			want: []string{`context "maxReceiveCount" = 7: shapes queue the stack creates`, `context "visibilityTimeout" = 10m0s`},
+		},
+		"existing queue without its dlq": {ctx: map[string]any{"queueArn": "arn:aws:sqs:us-east-1:123456789012:q"},
+			want: []string{`context "queueArn"`, "needs deadLetterQueueArn"}},
+		"fifo dlq of a standard queue": {ctx: map[string]any{"deadLetterQueueArn": "arn:aws:sqs:us-east-1:123456789012:d.fifo"},
+			want: []string{`context "deadLetterQueueArn"`, "must be of the queue's kind"}},
+		"dedup without fifo":          {ctx: map[string]any{"contentBasedDeduplication": "true"}, want: []string{"is for FIFO queues"}},
+		"fifo with a batching window": {ctx: map[string]any{"fifo": "true", "maxBatchingWindow": "2s"}, want: []string{"no batching window for FIFO"}},
+		"two sources": {ctx: map[string]any{"snsTopicArn": "arn:aws:sns:us-east-1:123456789012:t", "eventPattern": `{"source":["a"]}`},
+			want: []string{"choose one source"}},
+		"envelope contradicts the source": {ctx: map[string]any{"snsTopicArn": "arn:aws:sns:us-east-1:123456789012:t", "envelope": "eventbridge"},
+			want: []string{`context "envelope" = eventbridge: contradicts snsTopicArn, which delivers sns`}},
+		"source on an existing queue": {ctx: map[string]any{"snsTopicArn": "arn:aws:sns:us-east-1:123456789012:t",
+			"queueArn": "arn:aws:sqs:us-east-1:123456789012:q", "deadLetterQueueArn": "arn:aws:sqs:us-east-1:123456789012:d"},
+			want: []string{`context "snsTopicArn"`, "would replace that queue's policy"}},
+		"standard topic to a fifo queue": {ctx: map[string]any{"snsTopicArn": "arn:aws:sns:us-east-1:123456789012:t", "fifo": "true"},
+			want: []string{"only a FIFO topic"}},
+		"raw delivery without a topic": {ctx: map[string]any{"rawMessageDelivery": "true"}, want: []string{"set snsTopicArn"}},
+		"bus without a pattern":        {ctx: map[string]any{"eventBusName": "orders"}, want: []string{"set eventPattern"}},
+		"pattern not json":             {ctx: map[string]any{"eventPattern": "source=my.app"}, want: []string{`context "eventPattern"`, "want a JSON object"}},
 		"every problem at once": {
 			ctx:  map[string]any{"maxReceiveCount": "1", "arch": "sparc", "memorySize": "64"},
 			want: []string{`"maxReceiveCount"`, `"arch"`, `"memorySize"`},

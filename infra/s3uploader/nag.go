@@ -1,9 +1,11 @@
-package main
+package s3uploader
 
 import (
 	"fmt"
+	"regexp"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
@@ -11,14 +13,21 @@ import (
 // addNagSuppressions records, with a reason each, the cdk-nag AwsSolutions
 // findings this stack accepts. Each is scoped to one resource and, for
 // wildcards, to the exact resource string, never to the whole stack.
-func addNagSuppressions(stack awscdk.Stack, cfg Config, store *storage, fn *uploaderFunction) {
-	bucketID := *stack.GetLogicalId(store.bucket.Node().DefaultChild().(awscdk.CfnElement))
-	suppressions := []*cdknag.NagPackSuppression{
-		suppress("AwsSolutions-IAM5",
-			fmt.Sprintf("Object keys are chosen per message at run time, so the put/get grant must cover the key prefix %q: "+
-				"two actions (s3:PutObject, s3:GetObject), one bucket, one prefix; no bucket-level or wildcard actions.", cfg.KeyPrefix),
-			fmt.Sprintf("Resource::<%s.Arn>/%s*", bucketID, cfg.KeyPrefix)),
+func addNagSuppressions(scope constructs.Construct, cfg Config, store *storage, fn *uploaderFunction) {
+	prefixGrant := suppress("AwsSolutions-IAM5",
+		fmt.Sprintf("Object keys are chosen per message at run time, so the put/get grant must cover the key prefix %q: "+
+			"two actions (s3:PutObject, s3:GetObject), one bucket, one prefix; no bucket-level or wildcard actions.", cfg.KeyPrefix))
+	if store.existing {
+		// An existing bucket's ARN is rendered as its user gave it: match
+		// any bucket, but only this prefix.
+		prefixGrant.AppliesTo = &[]any{cdknag.RegexAppliesTo{
+			Regex: jsii.String(fmt.Sprintf("/^Resource::arn:[^/]*:s3:::[^/]*\\/%s\\*$/", regexp.QuoteMeta(cfg.KeyPrefix))),
+		}}
+	} else {
+		bucketID := *awscdk.Stack_Of(scope).GetLogicalId(store.bucket.Node().DefaultChild().(awscdk.CfnElement))
+		prefixGrant.AppliesTo = &[]any{fmt.Sprintf("Resource::<%s.Arn>/%s*", bucketID, cfg.KeyPrefix)}
 	}
+	suppressions := []*cdknag.NagPackSuppression{prefixGrant}
 	if len(cfg.PointerBuckets) > 0 {
 		var applies []string
 		for _, b := range cfg.PointerBuckets {

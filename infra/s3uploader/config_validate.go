@@ -1,4 +1,4 @@
-package main
+package s3uploader
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/s3uploader/s3uploader/pkg/record"
+	"github.com/s3uploader/s3uploader/pkg/s3store"
 	"github.com/s3uploader/s3uploader/pkg/uploader"
 )
 
@@ -18,6 +19,8 @@ func (c Config) validate() []error {
 	c.checkLogs(&p)
 	c.checkQueue(&p)
 	c.checkKnobs(&p)
+	c.checkExisting(&p)
+	c.checkSources(&p)
 	if len(p) == 0 {
 		if err := c.checkFunctionEnv(); err != nil {
 			p = append(p, err)
@@ -131,7 +134,7 @@ func (c Config) checkKnobs(p *problems) {
 // its cold start fails the synth.
 func (c Config) checkFunctionEnv() error {
 	env := map[string]string{"BUCKET_NAME": "synth-check", "KEY_PREFIX": c.KeyPrefix, "KEY_TEMPLATE": c.KeyTemplate,
-		"METRICS_NAMESPACE": c.MetricsNamespace, "ENVELOPE": c.Envelope, "POINTER_BUCKETS": strings.Join(c.PointerBuckets, ",")}
+		"METRICS_NAMESPACE": c.MetricsNamespace, "ENVELOPE": c.envelope(), "POINTER_BUCKETS": strings.Join(c.PointerBuckets, ",")}
 	if c.FunctionDeadLetters {
 		// The stack passes the DLQ's URL, known only at deploy time.
 		env["DEAD_LETTER_QUEUE_URL"] = "https://sqs.us-east-1.amazonaws.com/123456789012/synth-check"
@@ -143,6 +146,113 @@ func (c Config) checkFunctionEnv() error {
 		return fmt.Errorf("function environment from context (see settings table): %w", err)
 	}
 	return nil
+}
+
+// checkExisting checks the existing resources' names and ARNs, and
+// refuses settings that shape a resource the stack does not create.
+func (c Config) checkExisting(p *problems) {
+	d := DefaultConfig()
+	arn := func(key, v, service string) {
+		if v != "" && !isArn(v, service) {
+			p.add(key, v, "want an ARN such as arn:aws:%s:us-east-1:123456789012:name", service)
+		}
+	}
+	arn("bucketArn", c.BucketArn, "s3")
+	arn("queueArn", c.QueueArn, "sqs")
+	arn("deadLetterQueueArn", c.DeadLetterQueueArn, "sqs")
+	arn("snsTopicArn", c.SNSTopicArn, "sns")
+	for key, v := range map[string]string{"bucketKeyArn": c.BucketKeyArn, "queueKeyArn": c.QueueKeyArn} {
+		if v != "" && !isKMSKeyArn(v) {
+			p.add(key, v, "want a KMS key ARN such as arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")
+		}
+	}
+	if c.BucketName != "" && !s3store.ValidBucketName(c.BucketName) {
+		p.add("bucketName", c.BucketName, "want an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens")
+	}
+	existingBucket := c.BucketName != "" || c.BucketArn != ""
+	if c.BucketName != "" && c.BucketArn != "" {
+		p.add("bucketArn", c.BucketArn, "names the bucket a second time: set bucketName or bucketArn, not both")
+	}
+	if c.BucketKeyArn != "" && !existingBucket {
+		p.add("bucketKeyArn", c.BucketKeyArn, "is the key of an existing bucket: set bucketName or bucketArn, or kms=true for a new bucket's key")
+	}
+	refuse := func(with string, changed bool, key string, v any, what string) {
+		if changed {
+			p.add(key, v, "shapes %s the stack creates; with %s the %s is yours: leave %s at its default", what, with, what, key)
+		}
+	}
+	if existingBucket {
+		refuse("bucketName/bucketArn", c.KMS != d.KMS, "kms", c.KMS, "bucket")
+		refuse("bucketName/bucketArn", c.Versioned != d.Versioned, "versioned", c.Versioned, "bucket")
+		refuse("bucketName/bucketArn", c.AccessLogRetentionDays != d.AccessLogRetentionDays, "accessLogRetentionDays", c.AccessLogRetentionDays, "bucket")
+	}
+	if c.QueueArn != "" {
+		refuse("queueArn", c.VisibilityTimeout != 0, "visibilityTimeout", c.VisibilityTimeout, "queue")
+		refuse("queueArn", c.MaxReceiveCount != d.MaxReceiveCount, "maxReceiveCount", c.MaxReceiveCount, "queue")
+		refuse("queueArn", c.FIFO != d.FIFO, "fifo", c.FIFO, "queue")
+		refuse("queueArn", c.ContentBasedDeduplication, "contentBasedDeduplication", true, "queue")
+		if c.DeadLetterQueueArn == "" && c.FunctionDeadLetters {
+			p.add("queueArn", c.QueueArn, "needs deadLetterQueueArn, the queue its redrive policy names, for the function to dead-letter poison there (or functionDeadLetters=false)")
+		}
+	}
+	if c.QueueKeyArn != "" && c.QueueArn == "" && c.DeadLetterQueueArn == "" {
+		p.add("queueKeyArn", c.QueueKeyArn, "is the key of existing queues: set queueArn or deadLetterQueueArn")
+	}
+	c.checkFIFO(p)
+}
+
+// checkFIFO checks the queues' kinds agree.
+func (c Config) checkFIFO(p *problems) {
+	queueFIFO := c.FIFO || strings.HasSuffix(c.QueueArn, ".fifo")
+	if c.DeadLetterQueueArn != "" && strings.HasSuffix(c.DeadLetterQueueArn, ".fifo") != queueFIFO {
+		p.add("deadLetterQueueArn", c.DeadLetterQueueArn, "must be of the queue's kind: a FIFO queue's dead-letter queue is FIFO (its name ends in .fifo), a standard queue's is not")
+	}
+	if c.ContentBasedDeduplication && !queueFIFO {
+		p.add("contentBasedDeduplication", true, "is for FIFO queues: set fifo=true")
+	}
+	if c.FIFO && c.MaxBatchingWindow > 0 {
+		p.add("maxBatchingWindow", c.MaxBatchingWindow, "Lambda has no batching window for FIFO queues: leave it at 0s with fifo=true")
+	}
+}
+
+// checkSources checks the SNS topic or EventBridge rule the stack wires
+// to the queue against the envelope and the queue.
+func (c Config) checkSources(p *problems) {
+	if c.SNSTopicArn != "" && c.EventPattern != "" {
+		p.add("eventPattern", c.EventPattern, "and snsTopicArn both feed the queue, in two envelopes: the function reads one; choose one source")
+	}
+	if c.RawMessageDelivery && c.SNSTopicArn == "" {
+		p.add("rawMessageDelivery", true, "is for the SNS subscription: set snsTopicArn")
+	}
+	if c.EventBusName != DefaultConfig().EventBusName && c.EventPattern == "" {
+		p.add("eventBusName", c.EventBusName, "is for the EventBridge rule: set eventPattern")
+	}
+	if c.SNSTopicArn == "" && c.EventPattern == "" {
+		return
+	}
+	source := "snsTopicArn"
+	if c.EventPattern != "" {
+		source = "eventPattern"
+	}
+	if c.Envelope != defaultEnvelope && c.Envelope != c.envelope() {
+		p.add("envelope", c.Envelope, "contradicts %s, which delivers %s: leave envelope unset, the stack sets it", source, c.envelope())
+	}
+	if c.QueueArn != "" {
+		p.add(source, map[string]string{"snsTopicArn": c.SNSTopicArn, "eventPattern": c.EventPattern}[source],
+			"with queueArn would replace that queue's policy, which the stack never modifies: wire your existing queue to the source yourself")
+	}
+	if c.SNSTopicArn != "" && c.FIFO != strings.HasSuffix(c.SNSTopicArn, ".fifo") {
+		p.add("snsTopicArn", c.SNSTopicArn, "must be of the queue's kind: only a FIFO topic (name ending in .fifo) delivers to a FIFO queue, and a FIFO topic only to one")
+	}
+	if c.EventPattern != "" && c.FIFO {
+		p.add("eventPattern", c.EventPattern, "with fifo=true is not supported: an EventBridge target on a FIFO queue needs a message group per event, which this stack does not choose")
+	}
+}
+
+// isArn reports whether s looks like an ARN of service.
+func isArn(s, service string) bool {
+	parts := strings.SplitN(s, ":", 6)
+	return len(parts) == 6 && parts[0] == "arn" && parts[1] != "" && parts[2] == service && parts[5] != "" && !strings.ContainsAny(s, "*? ")
 }
 
 // isKMSKeyArn reports whether s is the ARN of a KMS key (not an alias: a

@@ -1,9 +1,10 @@
-package main
+package s3uploader
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -20,11 +21,11 @@ var kmsActions = []string{"kms:GenerateDataKey", "kms:Decrypt"}
 // and to put and get the objects under the key prefix (their ARN is the
 // second result), with their KMS key and the pointer buckets when the
 // settings name them.
-func newFunctionRole(stack awscdk.Stack, cfg Config, logGroup awslogs.LogGroup, store *storage) (awsiam.Role, string) {
+func newFunctionRole(scope constructs.Construct, cfg Config, logGroup awslogs.LogGroup, store *storage) (awsiam.Role, string) {
 	// An own role instead of the default one: the default attaches the
 	// AWSLambdaBasicExecutionRole managed policy, which may create log groups
 	// and write to any of them. This one writes to its log group only.
-	role := awsiam.NewRole(stack, jsii.String("FunctionRole"), &awsiam.RoleProps{
+	role := awsiam.NewRole(scope, jsii.String("FunctionRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 		Description: jsii.String("S3 uploader function: write its log group, put and get objects under its key prefix, consume its queue"),
 	})
@@ -35,7 +36,7 @@ func newFunctionRole(stack awscdk.Stack, cfg Config, logGroup awslogs.LogGroup, 
 	if store.key != nil {
 		allow(role, "UseUploadsKey", kmsActions, *store.key.KeyArn())
 	}
-	if pointerArns := pointerObjectArns(stack, cfg); len(pointerArns) > 0 {
+	if pointerArns := pointerObjectArns(scope, cfg); len(pointerArns) > 0 {
 		// CopyObject reads the source with s3:GetObject (and HeadObject
 		// needs no more); nothing is written to, listed in or deleted from
 		// a pointer bucket.
@@ -80,10 +81,10 @@ func allow(role awsiam.Role, sid string, actions []string, resources ...string) 
 }
 
 // pointerObjectArns are the objects of the pointer buckets, one ARN each.
-func pointerObjectArns(stack awscdk.Stack, cfg Config) []string {
+func pointerObjectArns(scope constructs.Construct, cfg Config) []string {
 	var arns []string
 	for _, b := range cfg.PointerBuckets {
-		arns = append(arns, *stack.FormatArn(&awscdk.ArnComponents{
+		arns = append(arns, *awscdk.Stack_Of(scope).FormatArn(&awscdk.ArnComponents{
 			Service: jsii.String("s3"), Region: jsii.String(""), Account: jsii.String(""),
 			Resource: jsii.String(b), ResourceName: jsii.String("*"),
 		}))

@@ -1,4 +1,4 @@
-package main
+package s3uploader
 
 import (
 	"strings"
@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -23,19 +24,19 @@ type uploaderFunction struct {
 
 // newUploaderFunction adds the function, its log group and role, and its SQS
 // event source.
-func newUploaderFunction(stack awscdk.Stack, cfg Config, removal awscdk.RemovalPolicy, dir string, store *storage, q *queues) *uploaderFunction {
-	logGroup := awslogs.NewLogGroup(stack, jsii.String("FunctionLogs"), &awslogs.LogGroupProps{
+func newUploaderFunction(scope constructs.Construct, cfg Config, removal awscdk.RemovalPolicy, dir string, store *storage, q *queues) *uploaderFunction {
+	logGroup := awslogs.NewLogGroup(scope, jsii.String("FunctionLogs"), &awslogs.LogGroupProps{
 		Retention:     retentionDays[cfg.LogRetentionDays],
 		RemovalPolicy: removal,
 	})
-	role, objectsArn := newFunctionRole(stack, cfg, logGroup, store)
+	role, objectsArn := newFunctionRole(scope, cfg, logGroup, store)
 
 	arch := awslambda.Architecture_ARM_64()
 	if cfg.Arch == "x86_64" {
 		arch = awslambda.Architecture_X86_64()
 	}
 
-	fn := awslambda.NewFunction(stack, jsii.String("Uploader"), &awslambda.FunctionProps{
+	fn := awslambda.NewFunction(scope, jsii.String("Uploader"), &awslambda.FunctionProps{
 		Description:           jsii.String("Writes each SQS message to S3, retrying throttles with backoff; reports partial batch failures"),
 		Runtime:               awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture:          arch,
@@ -55,12 +56,16 @@ func newUploaderFunction(stack awscdk.Stack, cfg Config, removal awscdk.RemovalP
 	// SQS permissions (receive, delete, change visibility, get attributes on
 	// this queue only) come with the event source; what routing its own
 	// failures adds is grantFailureRouting's.
-	fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(q.queue, &awslambdaeventsources.SqsEventSourceProps{
+	source := &awslambdaeventsources.SqsEventSourceProps{
 		BatchSize:               jsii.Number(float64(cfg.BatchSize)),
-		MaxBatchingWindow:       awscdk.Duration_Seconds(jsii.Number(cfg.MaxBatchingWindow.Seconds())),
 		ReportBatchItemFailures: jsii.Bool(true),
 		MaxConcurrency:          jsii.Number(float64(cfg.MaxConcurrency)),
-	}))
+	}
+	if fifo := q.queue.Fifo(); fifo == nil || !*fifo {
+		// FIFO queues take no batching window.
+		source.MaxBatchingWindow = awscdk.Duration_Seconds(jsii.Number(cfg.MaxBatchingWindow.Seconds()))
+	}
+	fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(q.queue, source))
 	grantFailureRouting(role, cfg, q)
 
 	return &uploaderFunction{function: fn, role: role, logGroup: logGroup, objectsArn: objectsArn}
@@ -82,8 +87,8 @@ func functionEnvironment(cfg Config, bucketName, deadLetterQueueURL string) *map
 	if cfg.FunctionDeadLetters {
 		env["DEAD_LETTER_QUEUE_URL"] = jsii.String(deadLetterQueueURL)
 	}
-	if cfg.Envelope != defaultEnvelope {
-		env["ENVELOPE"] = jsii.String(cfg.Envelope)
+	if e := cfg.envelope(); e != defaultEnvelope {
+		env["ENVELOPE"] = jsii.String(e)
 	}
 	if len(cfg.PointerBuckets) > 0 {
 		env["POINTER_BUCKETS"] = jsii.String(strings.Join(cfg.PointerBuckets, ","))

@@ -1,4 +1,4 @@
-package main
+package s3uploader
 
 import (
 	"fmt"
@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawslogs"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -68,28 +69,28 @@ type observability struct {
 }
 
 // newObservability adds the saved queries, the alarms and the dashboard.
-func newObservability(stack awscdk.Stack, cfg Config, fn *uploaderFunction, q *queues) *observability {
-	saveQueries(stack, cfg, fn)
-	alarms := newAlarms(stack, cfg, fn, q)
-	return &observability{dashboard: newDashboard(stack, cfg, fn, q, alarms), alarms: alarms}
+func newObservability(scope constructs.Construct, cfg Config, fn *uploaderFunction, q *queues) *observability {
+	saveQueries(scope, cfg, fn)
+	alarms := newAlarms(scope, cfg, fn, q)
+	return &observability{dashboard: newDashboard(scope, cfg, fn, q, alarms), alarms: alarms}
 }
 
 // saveQueries saves the Logs Insights queries with the stack (not on moto)
 // and records them in the template's metadata.
-func saveQueries(stack awscdk.Stack, cfg Config, fn *uploaderFunction) {
+func saveQueries(scope constructs.Construct, cfg Config, fn *uploaderFunction) {
 	queries := map[string]*string{}
 	for _, sq := range savedQueries() {
 		queries[sq.name] = sq.query.ToString()
 		if cfg.Local {
 			continue // moto answers PutQueryDefinition with a 500
 		}
-		awslogs.NewQueryDefinition(stack, jsii.String("Query-"+sq.name), &awslogs.QueryDefinitionProps{
-			QueryDefinitionName: jsii.String(cfg.StackName + "/" + sq.name),
+		awslogs.NewQueryDefinition(scope, jsii.String("Query-"+sq.name), &awslogs.QueryDefinitionProps{
+			QueryDefinitionName: jsii.String(*awscdk.Stack_Of(scope).StackName() + "/" + sq.name),
 			QueryString:         sq.query,
 			LogGroups:           &[]interfacesawslogs.ILogGroupRef{fn.logGroup},
 		})
 	}
-	stack.AddMetadata(jsii.String(queryMetadataKey), queries)
+	awscdk.Stack_Of(scope).AddMetadata(jsii.String(queryMetadataKey), queries)
 }
 
 // minute is the period of every alarm and graph.
@@ -97,11 +98,11 @@ func minute() awscdk.Duration { return awscdk.Duration_Minutes(jsii.Number(1)) }
 
 // newAlarms adds the alarms: a message in the DLQ, the oldest message too
 // old, a function error; each notifies alarmTopicArn when set.
-func newAlarms(stack awscdk.Stack, cfg Config, fn *uploaderFunction, q *queues) []awscloudwatch.Alarm {
+func newAlarms(scope constructs.Construct, cfg Config, fn *uploaderFunction, q *queues) []awscloudwatch.Alarm {
 	alarms := []awscloudwatch.Alarm{
 		q.dlq.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
 			Statistic: jsii.String("Maximum"), Period: minute(),
-		}).CreateAlarm(stack, jsii.String("DeadLetterQueueNotEmpty"), &awscloudwatch.CreateAlarmOptions{
+		}).CreateAlarm(scope, jsii.String("DeadLetterQueueNotEmpty"), &awscloudwatch.CreateAlarmOptions{
 			AlarmDescription:   jsii.String("Messages in the dead-letter queue: uploads that failed maxReceiveCount times. Inspect them, fix the cause, then redrive."),
 			Threshold:          jsii.Number(1),
 			EvaluationPeriods:  jsii.Number(1),
@@ -110,7 +111,7 @@ func newAlarms(stack awscdk.Stack, cfg Config, fn *uploaderFunction, q *queues) 
 		}),
 		q.queue.MetricApproximateAgeOfOldestMessage(&awscloudwatch.MetricOptions{
 			Statistic: jsii.String("Maximum"), Period: minute(),
-		}).CreateAlarm(stack, jsii.String("OldestMessageTooOld"), &awscloudwatch.CreateAlarmOptions{
+		}).CreateAlarm(scope, jsii.String("OldestMessageTooOld"), &awscloudwatch.CreateAlarmOptions{
 			AlarmDescription:   jsii.String(fmt.Sprintf("The oldest message has waited %s or more: the function is falling behind or failing.", cfg.OldestMessageAlarm)),
 			Threshold:          jsii.Number(cfg.OldestMessageAlarm.Seconds()),
 			EvaluationPeriods:  jsii.Number(3),
@@ -119,7 +120,7 @@ func newAlarms(stack awscdk.Stack, cfg Config, fn *uploaderFunction, q *queues) 
 		}),
 		fn.function.MetricErrors(&awscloudwatch.MetricOptions{
 			Statistic: jsii.String("Sum"), Period: minute(),
-		}).CreateAlarm(stack, jsii.String("FunctionErrors"), &awscloudwatch.CreateAlarmOptions{
+		}).CreateAlarm(scope, jsii.String("FunctionErrors"), &awscloudwatch.CreateAlarmOptions{
 			AlarmDescription:   jsii.String("The function returned an error, timed out or crashed: its whole batch is retried. Record failures are reported per item and do not count here."),
 			Threshold:          jsii.Number(1),
 			EvaluationPeriods:  jsii.Number(1),
@@ -128,7 +129,7 @@ func newAlarms(stack awscdk.Stack, cfg Config, fn *uploaderFunction, q *queues) 
 		}),
 	}
 	if cfg.AlarmTopicArn != "" {
-		action := awscloudwatchactions.NewSnsAction(awssns.Topic_FromTopicArn(stack, jsii.String("AlarmTopic"), jsii.String(cfg.AlarmTopicArn)))
+		action := awscloudwatchactions.NewSnsAction(awssns.Topic_FromTopicArn(scope, jsii.String("AlarmTopic"), jsii.String(cfg.AlarmTopicArn)))
 		for _, a := range alarms {
 			a.AddAlarmAction(action)
 		}
@@ -138,7 +139,7 @@ func newAlarms(stack awscdk.Stack, cfg Config, fn *uploaderFunction, q *queues) 
 
 // newDashboard adds the dashboard: the function's EMF metrics, the queues'
 // depth, the function's own metrics, the alarms and the recent retries.
-func newDashboard(stack awscdk.Stack, cfg Config, fn *uploaderFunction, q *queues, alarms []awscloudwatch.Alarm) awscloudwatch.Dashboard {
+func newDashboard(scope constructs.Construct, cfg Config, fn *uploaderFunction, q *queues, alarms []awscloudwatch.Alarm) awscloudwatch.Dashboard {
 	emf := func(name string) awscloudwatch.IMetric { return emfMetric(cfg, fn, name) }
 	peak := func(label string) *awscloudwatch.MetricOptions {
 		return &awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: minute(), Label: jsii.String(label)}
@@ -147,7 +148,7 @@ func newDashboard(stack awscdk.Stack, cfg Config, fn *uploaderFunction, q *queue
 		return &awscloudwatch.MetricOptions{Statistic: jsii.String(statistic), Period: minute()}
 	}
 	type metrics = []awscloudwatch.IMetric
-	return awscloudwatch.NewDashboard(stack, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
+	return awscloudwatch.NewDashboard(scope, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
 		DefaultInterval: awscdk.Duration_Hours(jsii.Number(3)),
 		Widgets: &[]*[]awscloudwatch.IWidget{
 			{
