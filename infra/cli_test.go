@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
@@ -106,10 +107,10 @@ func TestSynthRejectsBadSettings(t *testing.T) {
 	out, err := runTool(t, 5*time.Minute, repoRoot, toolEnv(t), cli, "synth", "--no-notices",
 		"-o", filepath.Join(t.TempDir(), "cdk.out"),
 		"-c", "maxReceiveCount=3", "-c", "functionTimeout=30s", "-c", "visibilityTimeout=60s",
-		"-c", "keyTemplate={sent:%Y/%m/%d}/{key}")
+		"-c", "keyTemplate={sent:%Y/%m/%d}/{key}", "-c", "bucketName=data-lake", "-c", "kms=true")
 	t.Logf("cdk synth with bad settings: %s", time.Since(start).Round(time.Millisecond))
 	if err == nil {
-		t.Fatalf("cdk synth -c maxReceiveCount=3 -c visibilityTimeout=60s -c keyTemplate=... succeeded; want it to fail. Output:\n%s", out)
+		t.Fatalf("cdk synth -c maxReceiveCount=3 -c visibilityTimeout=60s -c keyTemplate=... -c bucketName=... -c kms=true succeeded; want it to fail. Output:\n%s", out)
 	}
 	for _, want := range []string{
 		"invalid settings",
@@ -117,6 +118,7 @@ func TestSynthRejectsBadSettings(t *testing.T) {
 		`context "visibilityTimeout" = 1m0s: must be at least 6 × functionTimeout (30s) + maxBatchingWindow (0s) = 3m0s`,
 		// The words of the function's own init error (functions/uploader's test).
 		`context "keyTemplate" = {sent:%Y/%m/%d}/{key}: KEY_TEMPLATE="{sent:%Y/%m/%d}/{key}": {sent:%Y/%m/%d} looks like a strftime layout, which is not supported`,
+		`context "kms" = true: shapes bucket the stack creates; with bucketName/bucketArn the bucket is yours: leave kms at its default`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("cdk synth output lacks %q. Output:\n%s", want, out)
@@ -135,7 +137,10 @@ func TestCfnLint(t *testing.T) {
 		"defaults": nil,
 		"kms dev": {"kms": "true", "dev": "true", "alarmTopicArn": "arn:aws:sns:us-east-1:123456789012:oncall", "retryMaxAttempts": "7",
 			"envelope": "sns", "pointerBuckets": "payloads-a,payloads.b", "pointerKeyArn": testPointerKeyArn},
-		"local x86": {"local": "true", "arch": "x86_64"},
+		"local x86":   {"local": "true", "arch": "x86_64"},
+		"existing":    {"bucketArn": "arn:aws:s3:::data-lake", "bucketKeyArn": testKeyArn, "queueArn": testQueueArn, "deadLetterQueueArn": testDLQArn, "queueKeyArn": testKeyArn},
+		"sns fifo":    {"snsTopicArn": testTopicArn + ".fifo", "fifo": "true", "contentBasedDeduplication": "true"},
+		"eventbridge": {"eventPattern": `{"source":["my.app"],"detail-type":["upload"]}`, "eventBusName": "orders"},
 	}
 	var templates []string
 	for name, ctx := range variants {
@@ -246,46 +251,8 @@ func TestDeployToMoto(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skips the deploy to moto")
 	}
-	cli := cdkCLI(t)
 	endpoint := startMoto(t)
-	const account, region = "123456789012", "us-east-1"
-
-	// The local stack: moto cannot store saved Logs Insights queries.
-	outdir, s := synthTo(t, map[string]any{"local": "true"})
-	env := toolEnv(t,
-		"AWS_ENDPOINT_URL="+endpoint,
-		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
-		"AWS_REGION="+region, "AWS_DEFAULT_REGION="+region,
-	)
-	work := t.TempDir() // no cdk.json here: the CLI reads only --app
-
-	start := time.Now()
-	out, err := runTool(t, 2*time.Minute, work, env, cli, "bootstrap", "--no-notices", "--app", outdir,
-		fmt.Sprintf("aws://%s/%s", account, region))
-	if err != nil {
-		t.Fatalf("cdk bootstrap: %v\n%s", err, out)
-	}
-	bootstrapped := time.Now()
-	outputs := filepath.Join(work, "outputs.json")
-	// --method=direct: moto builds a stack's outputs on CreateStack but not
-	// when a change set creates it (the CLI's default), which leaves none.
-	out, err = runTool(t, 3*time.Minute, work, env, cli, "deploy", "--no-notices", "--app", outdir,
-		"--require-approval", "never", "--method=direct", "--outputs-file", outputs, s.cfg.StackName)
-	if err != nil {
-		t.Fatalf("cdk deploy: %v\n%s", err, out)
-	}
-	t.Logf("against moto: cdk bootstrap %s, cdk deploy %s",
-		bootstrapped.Sub(start).Round(time.Millisecond), time.Since(bootstrapped).Round(time.Millisecond))
-
-	b, err := os.ReadFile(outputs)
-	if err != nil {
-		t.Fatalf("read outputs: %v", err)
-	}
-	var byStack map[string]map[string]string
-	if err := json.Unmarshal(b, &byStack); err != nil {
-		t.Fatalf("parse outputs %s: %v", b, err)
-	}
-	o := byStack[s.cfg.StackName]
+	o, _ := deployToMoto(t, endpoint, map[string]any{"local": "true"})
 	for _, k := range []string{"BucketName", "QueueUrl", "DeadLetterQueueUrl", "FunctionName", "LogGroupName", "DashboardUrl", "KeyPrefix"} {
 		if o[k] == "" {
 			t.Errorf("output %s is empty; outputs: %v", k, o)
@@ -297,11 +264,7 @@ func TestDeployToMoto(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cfg := aws.Config{
-		Region:       region,
-		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
-		BaseEndpoint: aws.String(endpoint),
-	}
+	cfg := motoConfig(endpoint)
 
 	q := sqs.NewFromConfig(cfg)
 	attrs, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
@@ -360,6 +323,146 @@ func TestDeployToMoto(t *testing.T) {
 	if aws.ToInt32(m.BatchSize) != 10 || len(m.FunctionResponseTypes) != 1 || m.FunctionResponseTypes[0] != "ReportBatchItemFailures" {
 		t.Errorf("event source mapping batch size %d, response types %v; want 10, [ReportBatchItemFailures]",
 			aws.ToInt32(m.BatchSize), m.FunctionResponseTypes)
+	}
+}
+
+// motoAccount and motoRegion are where the tests deploy on moto.
+const motoAccount, motoRegion = "123456789012", "us-east-1"
+
+// motoConfig is an SDK config for the moto server at endpoint.
+func motoConfig(endpoint string) aws.Config {
+	return aws.Config{
+		Region:       motoRegion,
+		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
+		BaseEndpoint: aws.String(endpoint),
+	}
+}
+
+// deployToMoto synthesizes the app with overrides, bootstraps the moto
+// server at endpoint and deploys the stack with the pinned CDK CLI, and
+// returns the stack's outputs.
+func deployToMoto(t *testing.T, endpoint string, overrides map[string]any) (map[string]string, *synthesized) {
+	t.Helper()
+	cli := cdkCLI(t)
+
+	// The local stack: moto cannot store saved Logs Insights queries.
+	outdir, s := synthTo(t, overrides)
+	env := toolEnv(t,
+		"AWS_ENDPOINT_URL="+endpoint,
+		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
+		"AWS_REGION="+motoRegion, "AWS_DEFAULT_REGION="+motoRegion,
+	)
+	work := t.TempDir() // no cdk.json here: the CLI reads only --app
+
+	start := time.Now()
+	out, err := runTool(t, 2*time.Minute, work, env, cli, "bootstrap", "--no-notices", "--app", outdir,
+		fmt.Sprintf("aws://%s/%s", motoAccount, motoRegion))
+	if err != nil {
+		t.Fatalf("cdk bootstrap: %v\n%s", err, out)
+	}
+	bootstrapped := time.Now()
+	outputs := filepath.Join(work, "outputs.json")
+	// --method=direct: moto builds a stack's outputs on CreateStack but not
+	// when a change set creates it (the CLI's default), which leaves none.
+	out, err = runTool(t, 3*time.Minute, work, env, cli, "deploy", "--no-notices", "--app", outdir,
+		"--require-approval", "never", "--method=direct", "--outputs-file", outputs, s.cfg.StackName)
+	if err != nil {
+		t.Fatalf("cdk deploy: %v\n%s", err, out)
+	}
+	t.Logf("against moto: cdk bootstrap %s, cdk deploy %s",
+		bootstrapped.Sub(start).Round(time.Millisecond), time.Since(bootstrapped).Round(time.Millisecond))
+
+	b, err := os.ReadFile(outputs)
+	if err != nil {
+		t.Fatalf("read outputs: %v", err)
+	}
+	var byStack map[string]map[string]string
+	if err := json.Unmarshal(b, &byStack); err != nil {
+		t.Fatalf("parse outputs %s: %v", b, err)
+	}
+	return byStack[s.cfg.StackName], s
+}
+
+// TestDeployExistingToMoto creates a bucket, a queue and its DLQ on moto
+// outside any stack, deploys the stack onto them (bucketName, queueArn,
+// deadLetterQueueArn), and checks that the stack created no bucket or
+// queue, left the existing queue as it was, and pointed the function and
+// its event source at them.
+func TestDeployExistingToMoto(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skips the deploy to moto")
+	}
+	endpoint := startMoto(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cfg := motoConfig(endpoint)
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("data-lake")}); err != nil {
+		t.Fatal(err)
+	}
+	q := sqs.NewFromConfig(cfg)
+	dlq, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("incoming-dlq")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := func(name string) string { return fmt.Sprintf("arn:aws:sqs:%s:%s:%s", motoRegion, motoAccount, name) }
+	redrive := fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":"7"}`, arn("incoming-dlq"))
+	queue, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("incoming"),
+		Attributes: map[string]string{"VisibilityTimeout": "200", "RedrivePolicy": redrive}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	o, _ := deployToMoto(t, endpoint, map[string]any{"local": "true", "bucketName": "data-lake",
+		"queueArn": arn("incoming"), "deadLetterQueueArn": arn("incoming-dlq")})
+	// An imported queue's URL is the one AWS would give
+	// (https://sqs.<region>.amazonaws.com/<account>/<name>); moto's own
+	// carry its endpoint. The account and name must agree.
+	sameQueue := func(url string, q *sqs.CreateQueueOutput) bool {
+		return strings.HasSuffix(*q.QueueUrl, strings.TrimPrefix(url, "https://sqs.us-east-1.amazonaws.com"))
+	}
+	if o["BucketName"] != "data-lake" || !sameQueue(o["QueueUrl"], queue) || !sameQueue(o["DeadLetterQueueUrl"], dlq) {
+		t.Errorf("outputs %v; want the existing bucket data-lake and queues %s, %s", o, *queue.QueueUrl, *dlq.QueueUrl)
+	}
+	buckets, err := s3c.ListBuckets(ctx, &s3.ListBucketsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range buckets.Buckets {
+		if name := aws.ToString(b.Name); name != "data-lake" && !strings.HasPrefix(name, "cdk-") {
+			t.Errorf("the stack created bucket %s; want none", name)
+		}
+	}
+	queues, err := q.ListQueues(ctx, &sqs.ListQueuesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(queues.QueueUrls) != 2 {
+		t.Errorf("queues %v; want only the two existing ones", queues.QueueUrls)
+	}
+	attrs, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: queue.QueueUrl,
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameAll}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if attrs.Attributes["VisibilityTimeout"] != "200" || !strings.Contains(attrs.Attributes["RedrivePolicy"], "incoming-dlq") {
+		t.Errorf("existing queue's attributes changed: %v", attrs.Attributes)
+	}
+
+	l := lambda.NewFromConfig(cfg)
+	fc, err := l.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(o["FunctionName"])})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := fc.Environment.Variables; v["BUCKET_NAME"] != "data-lake" || !sameQueue(v["DEAD_LETTER_QUEUE_URL"], dlq) {
+		t.Errorf("function environment %v; want BUCKET_NAME=data-lake, DEAD_LETTER_QUEUE_URL=%s", v, *dlq.QueueUrl)
+	}
+	maps, err := l.ListEventSourceMappings(ctx, &lambda.ListEventSourceMappingsInput{FunctionName: aws.String(o["FunctionName"])})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(maps.EventSourceMappings) != 1 || aws.ToString(maps.EventSourceMappings[0].EventSourceArn) != arn("incoming") {
+		t.Errorf("event source mappings %+v; want one, on %s", maps.EventSourceMappings, arn("incoming"))
 	}
 }
 
