@@ -33,6 +33,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"reflect"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -49,7 +50,8 @@ import (
 )
 
 // Props configures [New]. Config holds the settings (start from
-// [DefaultConfig] or [ConfigFromContext]); the existing resources may be
+// [DefaultConfig] or [ConfigFromContext]; left zero, it is DefaultConfig());
+// the existing resources may be
 // given as objects here or by name and ARN in Config, not both.
 type Props struct {
 	Config
@@ -96,9 +98,12 @@ type Uploader struct {
 // settings that are invalid or contradict each other (the message lists
 // each), or when the function cannot be built.
 func New(scope constructs.Construct, id string, props *Props) *Uploader {
-	p := Props{Config: DefaultConfig()}
+	var p Props
 	if props != nil {
 		p = *props
+	}
+	if reflect.ValueOf(p.Config).IsZero() {
+		p.Config = DefaultConfig()
 	}
 	if err := p.Validate(); err != nil {
 		panic(fmt.Sprintf("s3uploader: invalid props:\n%v", err))
