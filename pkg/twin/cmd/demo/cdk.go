@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -36,14 +35,13 @@ func cdkEnv(endpoint string) []string {
 }
 
 // runCmd runs a command in its own process group, its output appended to
-// log; Ctrl-C (ctx) stops the whole group.
+// log; Ctrl-C (ctx) stops the whole group. Its error is the command's
+// (an exit status): the caller names the step and its log (stepError).
 func runCmd(ctx context.Context, dir string, env []string, log io.Writer, name string, args ...string) error {
 	fmt.Fprintf(log, "\n$ %s %s\n", filepath.Base(name), strings.Join(args, " "))
 	cmd := exec.Command(name, args...)
 	cmd.Dir, cmd.Env = dir, env
-	var tail bytes.Buffer
-	w := io.MultiWriter(log, &tail)
-	cmd.Stdout, cmd.Stderr = w, w
+	cmd.Stdout, cmd.Stderr = log, log
 	p, err := proc.Start(cmd)
 	if err != nil {
 		return err
@@ -54,25 +52,15 @@ func runCmd(ctx context.Context, dir string, env []string, log io.Writer, name s
 		p.Stop(3 * time.Second)
 		return context.Cause(ctx)
 	}
-	if err := p.Err(); err != nil {
-		return fmt.Errorf("%s %s: %w\n%s", filepath.Base(name), args[0], err, lastLines(tail.String(), 15))
-	}
-	return nil
+	return p.Err()
 }
 
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return "      " + strings.Join(lines, "\n      ")
-}
-
-// contextArgs turns the run's CDK context into -c flags: the local ones
-// first (arch, local, dev), then the caller's.
+// contextArgs turns the run's CDK context into -c flags, sorted by key:
+// arch, local, dev and stackName, then the caller's and the demo's
+// defaults derived from them (localContext), the caller's winning.
 func contextArgs(cfg Config) []string {
 	ctx := map[string]string{"arch": cfg.Arch, "local": "true", "dev": "true", "stackName": cfg.Stack}
-	for k, v := range cfg.Ctx {
+	for k, v := range localContext(cfg.Ctx) {
 		ctx[k] = v
 	}
 	keys := make([]string, 0, len(ctx))
@@ -157,7 +145,7 @@ func standUp(ctx context.Context, cfg Config, work string, step func(string, tim
 	}
 	undo = append(undo, func() { motoLog.Close() })
 	if srv, err = moto.Start(ctx, motoLog); err != nil {
-		return nil, stop, err
+		return nil, stop, &stepError{Step: "local AWS", Log: motoLog.Name(), Err: err}
 	}
 	undo = append(undo, srv.Stop)
 	step(fmt.Sprintf("moto_server on 127.0.0.1:%d (pid %d)", srv.Port, srv.Pid()), t)
@@ -169,16 +157,16 @@ func standUp(ctx context.Context, cfg Config, work string, step func(string, tim
 	undo = append(undo, func() { cdkLog.Close() })
 	tb := time.Now()
 	if err := bootstrap(ctx, cfg, srv.Endpoint, work, cdkLog); err != nil {
-		return srv, stop, fmt.Errorf("cdk bootstrap (log: %s): %w", cdkLog.Name(), err)
+		return srv, stop, &stepError{Step: "cdk bootstrap", Log: cdkLog.Name(), Err: err}
 	}
 	step("cdk bootstrap "+bootstrapEnv, tb)
 	r := waitSynth()
 	if r.err != nil {
-		return srv, stop, fmt.Errorf("cdk synth (log: %s): %w", synthLog.Name(), r.err)
+		return srv, stop, &stepError{Step: "cdk synth", Log: synthLog.Name(), Err: r.err}
 	}
 	td := time.Now()
 	if err := deploy(ctx, cfg, srv.Endpoint, r.assembly, cdkLog); err != nil {
-		return srv, stop, fmt.Errorf("cdk deploy (log: %s): %w", cdkLog.Name(), err)
+		return srv, stop, &stepError{Step: "cdk deploy", Log: cdkLog.Name(), Err: err}
 	}
 	step("cdk deploy "+cfg.Stack, td)
 	return srv, stop, nil

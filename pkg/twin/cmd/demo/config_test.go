@@ -12,19 +12,70 @@ import (
 )
 
 func TestContextArgs(t *testing.T) {
+	local := func(extra ...string) []string {
+		args := []string{"-c", "arch=x86_64", "-c", "attemptTimeout=1s", "-c", "deadlineMargin=500ms", "-c", "dev=true",
+			"-c", "functionTimeout=2s", "-c", "local=true", "-c", "redeliveryBaseDelay=1s", "-c", "redeliveryMaxDelay=30s",
+			"-c", "stackName=S", "-c", "visibilityTimeout=4s"}
+		return append(args, extra...)
+	}
 	tests := map[string]struct {
 		ctx  contextFlags
 		want []string
 	}{
-		"local defaults": {want: []string{"-c", "arch=x86_64", "-c", "dev=true", "-c", "local=true", "-c", "stackName=S"}},
+		"local defaults": {want: local()},
 		"caller wins": {ctx: contextFlags{"dev": "false", "batchSize": "5"},
-			want: []string{"-c", "arch=x86_64", "-c", "batchSize=5", "-c", "dev=false", "-c", "local=true", "-c", "stackName=S"}},
+			want: []string{"-c", "arch=x86_64", "-c", "attemptTimeout=1s", "-c", "batchSize=5", "-c", "deadlineMargin=500ms",
+				"-c", "dev=false", "-c", "functionTimeout=2s", "-c", "local=true", "-c", "redeliveryBaseDelay=1s",
+				"-c", "redeliveryMaxDelay=30s", "-c", "stackName=S", "-c", "visibilityTimeout=4s"}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			got := contextArgs(Config{Arch: "x86_64", Stack: "S", Ctx: tc.ctx})
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("contextArgs = %q; want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestLocalContext: the demo's local settings follow the ones given, a
+// given value is kept as given, and nothing is derived from a value the
+// stack refuses (so its synth reports that value alone).
+func TestLocalContext(t *testing.T) {
+	tests := map[string]struct {
+		given contextFlags
+		want  map[string]string // "": the key must be absent
+	}{
+		"defaults": {want: map[string]string{"functionTimeout": "2s", "visibilityTimeout": "4s",
+			"attemptTimeout": "1s", "deadlineMargin": "500ms"}},
+		"longer timeout raises the visibility timeout": {given: contextFlags{"functionTimeout": "5s"},
+			want: map[string]string{"functionTimeout": "5s", "visibilityTimeout": "10s", "attemptTimeout": "1s", "deadlineMargin": "500ms"}},
+		"batching window counts": {given: contextFlags{"functionTimeout": "3s", "maxBatchingWindow": "2s"},
+			want: map[string]string{"visibilityTimeout": "8s"}},
+		"short timeout keeps the knobs below it": {given: contextFlags{"functionTimeout": "1s"},
+			want: map[string]string{"visibilityTimeout": "2s", "attemptTimeout": "500ms", "deadlineMargin": "250ms"}},
+		"given values kept": {given: contextFlags{"functionTimeout": "5s", "visibilityTimeout": "7s", "deadlineMargin": "2s"},
+			want: map[string]string{"visibilityTimeout": "7s", "deadlineMargin": "2s", "attemptTimeout": "1s"}},
+		"refused timeout passed on alone": {given: contextFlags{"functionTimeout": "0s"},
+			want: map[string]string{"functionTimeout": "0s", "visibilityTimeout": "", "attemptTimeout": "", "deadlineMargin": ""}},
+		"not whole seconds": {given: contextFlags{"functionTimeout": "1500ms"},
+			want: map[string]string{"functionTimeout": "1500ms", "visibilityTimeout": ""}},
+		"refused window derives no visibility": {given: contextFlags{"maxBatchingWindow": "1h"},
+			want: map[string]string{"functionTimeout": "2s", "visibilityTimeout": ""}},
+		"longest redelivery not below the first": {given: contextFlags{"redeliveryBaseDelay": "1m"},
+			want: map[string]string{"redeliveryBaseDelay": "1m", "redeliveryMaxDelay": "1m0s"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := localContext(tc.given)
+			for k, want := range tc.want {
+				v, ok := got[k]
+				switch {
+				case want == "" && ok:
+					t.Errorf("localContext(%v)[%q] = %q; want it left out", tc.given, k, v)
+				case want != "" && v != want:
+					t.Errorf("localContext(%v)[%q] = %q; want %q", tc.given, k, v, want)
+				}
 			}
 		})
 	}

@@ -24,12 +24,7 @@ func waitDrained(ctx context.Context, c clients, st *deployed.Stack, cfg Config,
 			return false
 		case <-time.After(250 * time.Millisecond):
 		}
-		visible, inflight := queueDepth(ctx, c, st.QueueURL)
-		dlq, _ := queueDepth(ctx, c, st.DLQURL)
-		s, ts := p.Stats(), front.Stats()
-		line := fmt.Sprintf("queue %4d visible %4d in flight │ DLQ %d │ invocations %d (%d partial, %d failed) │ S3 PUT %d ok, %d SlowDown",
-			visible, inflight, dlq, s.Invocations, s.PartialBatches,
-			s.FunctionErrors+s.Timeouts+s.InvalidResponses+s.InvokeErrors, ts.Admitted, ts.Throttled)
+		line, visible, inflight := status(ctx, c, st, p, front)
 		// A line when something changed (at most every 2 s), else every 15 s.
 		if (line != last && time.Since(lastPrint) >= 2*time.Second) || time.Since(lastPrint) >= 15*time.Second {
 			note := ""
@@ -54,6 +49,18 @@ func waitDrained(ctx context.Context, c clients, st *deployed.Stack, cfg Config,
 			return false
 		}
 	}
+}
+
+// status is the run's status line: the queue and the DLQ, the event
+// source's invocations and the S3 throttle; with the queue's depth.
+func status(ctx context.Context, c clients, st *deployed.Stack, p *esm.Poller, front *s3Front) (line string, visible, inflight int) {
+	visible, inflight = queueDepth(ctx, c, st.QueueURL)
+	dlq, _ := queueDepth(ctx, c, st.DLQURL)
+	s, ts := p.Stats(), front.Stats()
+	line = fmt.Sprintf("queue %4d visible %4d in flight │ DLQ %d │ invocations %d (%d partial, %d failed) │ S3 PUT %d ok, %d SlowDown",
+		visible, inflight, dlq, s.Invocations, s.PartialBatches,
+		s.FunctionErrors+s.Timeouts+s.InvalidResponses+s.InvokeErrors, ts.Admitted, ts.Throttled)
+	return line, visible, inflight
 }
 
 // queueDepth is depthOf for the progress line: -1, -1 when the queue

@@ -33,6 +33,7 @@ import (
 func main() {
 	cfg := defaultConfig()
 	cfg.registerFlags(flag.CommandLine)
+	flag.CommandLine.Usage = usage(flag.CommandLine)
 	flag.Parse()
 	if cfg.Pointer {
 		// A pointer is for a payload over SQS's limit: unless told
@@ -66,11 +67,13 @@ func main() {
 // Config is everything a run can vary. defaultConfig gives the demo's
 // settings; the end-to-end test starts from it too.
 type Config struct {
-	Root   string // repository root (holding cdk.json); empty: found from the working directory
-	Stack  string // stack name
-	CDK    string // the CDK CLI
-	RIE    string // aws-lambda-rie
-	Arch   string // -c arch=...: the host's, so the deployed zip runs here
+	Root  string // repository root (holding cdk.json); empty: found from the working directory
+	Stack string // stack name
+	CDK   string // the CDK CLI
+	RIE   string // aws-lambda-rie
+	Arch  string // -c arch=...: the host's, so the deployed zip runs here
+	// Ctx is the CDK context given (-c, -envelope, -pointer); the demo's
+	// local defaults for the rest follow from it (localContext).
 	Ctx    contextFlags
 	WorkIn string // folder for logs and the cloud assembly; empty: a temporary one, removed at the end
 	App    string // a cloud assembly to deploy as is; empty: cdk synth one
@@ -113,24 +116,10 @@ func defaultConfig() Config {
 		CDK:   ".tools/cdk/node_modules/.bin/cdk",
 		RIE:   ".tools/bin/aws-lambda-rie",
 		Arch:  arch,
-		// Short timeouts, so that the demo runs at a human pace: the
-		// function dead-letters poison at once, and a record that failed
-		// for now comes back after 0.5 to 1 s at first, at most 30 s, not
-		// minutes (the stack's defaults: 2 s to 15 min). With 15 receives
-		// (maxReceiveCount) that keeps a good message out of the DLQ for
-		// about 5 minutes of a throttled S3. The visibility timeout is
-		// 4 s, not the 12 s (6 × functionTimeout) a stack in an account
-		// gets: the six times cover Lambda's own retries of a throttled
-		// invocation, which the local event source never makes (context
-		// "local" allows it).
-		Ctx: contextFlags{
-			"functionTimeout":     "2s",
-			"deadlineMargin":      "500ms",
-			"attemptTimeout":      "1s",
-			"visibilityTimeout":   "4s",
-			"redeliveryBaseDelay": "1s",
-			"redeliveryMaxDelay":  "30s",
-		},
+		// The short timeouts the demo deploys with are derived from
+		// these at the synth (localContext): Ctx holds only what was
+		// given.
+		Ctx:         contextFlags{},
 		Messages:    300,
 		Size:        2048,
 		Poison:      3,
@@ -151,9 +140,11 @@ func (c *Config) registerFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.CDK, "cdk", c.CDK, "the CDK CLI, relative to the repository root")
 	fs.StringVar(&c.RIE, "rie", c.RIE, "aws-lambda-rie, relative to the repository root")
 	fs.StringVar(&c.Arch, "arch", c.Arch, "function architecture to deploy: the host's, so the code runs here")
-	fs.Var(&c.Ctx, "c", "extra CDK context key=value, as for cdk deploy -c (repeatable); e.g. -c maxReceiveCount=6")
-	fs.StringVar(&c.App, "app", c.App, "deploy this synthesized cloud assembly (a cdk.out folder) instead of running cdk synth")
-	fs.StringVar(&c.WorkIn, "workdir", c.WorkIn, "keep logs and the cloud assembly in this folder (default: a temporary one, removed)")
+	fs.Var(&c.Ctx, "c", "extra CDK context `key=value`, as for cdk deploy -c (repeatable); e.g. -c maxReceiveCount=6. "+
+		"Unless given, the demo deploys with functionTimeout=2s, visibilityTimeout = 2 × functionTimeout + maxBatchingWindow, "+
+		"attemptTimeout=1s and deadlineMargin=500ms (at most a half and a quarter of functionTimeout), redelivery delays 1s to 30s")
+	fs.StringVar(&c.App, "app", c.App, "deploy this synthesized cloud assembly (a cdk.out `folder`) instead of running cdk synth")
+	fs.StringVar(&c.WorkIn, "workdir", c.WorkIn, "keep logs and the cloud assembly in this `folder` (default: a temporary one, removed; a failed step's log is kept in .build/demo/)")
 	fs.IntVar(&c.Messages, "n", c.Messages, "messages to send")
 	fs.IntVar(&c.Size, "size", c.Size, "payload bytes per message")
 	fs.IntVar(&c.Poison, "poison", c.Poison, "extra messages with an invalid key; they must end in the dead-letter queue")
@@ -169,7 +160,7 @@ func (c *Config) registerFlags(fs *flag.FlagSet) {
 	fs.Uint64Var(&c.Seed, "seed", c.Seed, "seed of payloads and faults")
 	fs.IntVar(&c.Concurrency, "concurrency", c.Concurrency, "emulators (concurrent invocations); 0: the mapping's maximum concurrency")
 	fs.DurationVar(&c.Timeout, "timeout", c.Timeout, "give up waiting for the queue to drain after this long")
-	fs.StringVar(&c.Chart, "chart", c.Chart, "write the run's chart (PNG) here, relative to the repository root (\"\": none)")
+	fs.StringVar(&c.Chart, "chart", c.Chart, "write the run's chart (PNG) to this `file`, relative to the repository root (\"\": none)")
 	fs.BoolVar(&c.Keep, "keep", c.Keep, "keep everything running after the summary, for the aws CLI, until Ctrl-C")
 	fs.BoolVar(&c.Verbose, "v", c.Verbose, "echo the function's log lines")
 }

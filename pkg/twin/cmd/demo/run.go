@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/schollz/progressbar/v3"
 
 	"github.com/s3uploader/s3uploader/pkg/deployed"
 	"github.com/s3uploader/s3uploader/pkg/loadgen"
@@ -21,11 +20,14 @@ import (
 )
 
 // run is the whole demo. It returns once everything it started is stopped
-// (with Keep, after Ctrl-C). out gets the story, errw the progress bar.
-func run(ctx context.Context, cfg Config, out, errw io.Writer) (*Summary, error) {
+// (with Keep, after Ctrl-C). out gets the story, errw the progress. When a
+// step with a log fails, its error ends with the log's last lines and
+// names the log, kept (see prepare).
+func run(ctx context.Context, cfg Config, out, errw io.Writer) (_ *Summary, err error) {
 	d := &demo{cfg: cfg, out: out, errw: errw, sum: &Summary{}, start: time.Now()}
-	removeWork, err := d.prepare()
-	defer removeWork()
+	finish, err := d.prepare()
+	// Deferred first, so it runs last: after the steps' logs are closed.
+	defer func() { err = finish(err) }()
 	if err != nil {
 		return d.sum, err
 	}
@@ -117,10 +119,12 @@ func (d *demo) step(what string, since time.Time) {
 }
 
 // prepare times `make demo`'s tools, finds the repository, checks the
-// tools and the run's settings, and makes the work folder. remove is never
-// nil: it removes the folder if it is a temporary one.
-func (d *demo) prepare() (remove func(), err error) {
-	remove = func() {}
+// tools and the run's settings, and makes the work folder. finish is never
+// nil: given the run's error, it keeps the log of a step that failed
+// (moved to .build/demo/ when the work folder is a temporary one) and
+// removes a temporary folder; it returns the error, with the log's end.
+func (d *demo) prepare() (finish func(error) error, err error) {
+	remove := func(err error) error { return err }
 	if tools, ok := toolsPhase(os.Getenv); ok {
 		d.times.add(tools.Name, tools.Took)
 		d.toolsTook = tools.Took
@@ -141,13 +145,20 @@ func (d *demo) prepare() (remove func(), err error) {
 		return remove, err
 	}
 	if d.work = d.cfg.WorkIn; d.work != "" {
-		return remove, os.MkdirAll(d.work, 0o755)
+		keep := func(err error) error { _, err = keepLog(err, false, ""); return err }
+		return keep, os.MkdirAll(d.work, 0o755)
 	}
 	if d.work, err = os.MkdirTemp("", "s3uploader-demo-"); err != nil {
 		return remove, err
 	}
-	work := d.work
-	return func() { os.RemoveAll(work) }, nil
+	work, keepIn := d.work, filepath.Join(d.cfg.Root, ".build", "demo")
+	return func(err error) error {
+		kept, err := keepLog(err, true, keepIn)
+		if kept {
+			os.RemoveAll(work)
+		}
+		return err
+	}, nil
 }
 
 // deployStack starts moto and deploys the stack to it (step 1). stop is
@@ -262,7 +273,7 @@ func (d *demo) messages(ctx context.Context) ([]loadgen.Message, error) {
 	return msgs, nil
 }
 
-// send sends msgs with a progress bar, recording the queues and the
+// send sends msgs, showing its progress (sendProgress), recording the queues and the
 // throttle from the first message on (step 6). stopRecorder is never nil;
 // it returns the samples, the same ones on every call.
 func (d *demo) send(ctx context.Context, msgs []loadgen.Message) (stopRecorder func() []sample, err error) {
@@ -271,12 +282,13 @@ func (d *demo) send(ctx context.Context, msgs []loadgen.Message) (stopRecorder f
 	d.sendStart = time.Now()
 	rec := startRecorder(d.c, d.st, d.front)
 	stopRecorder = sync.OnceValue(rec.Stop)
-	bar := progressbar.NewOptions(len(msgs), progressbar.OptionSetWriter(d.errw), progressbar.OptionSetDescription("  sending"),
-		progressbar.OptionShowCount(), progressbar.OptionSetWidth(30), progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionOnCompletion(func() { fmt.Fprintln(d.errw) }))
-	sender := &loadgen.Sender{SQS: d.c.sqs, QueueURL: d.st.QueueURL, OnSent: func(k int) { _ = bar.Add(k) }}
+	add, finish := sendProgress(d.errw, len(msgs), func() string {
+		line, _, _ := status(ctx, d.c, d.st, d.poller, d.front)
+		return line
+	})
+	sender := &loadgen.Sender{SQS: d.c.sqs, QueueURL: d.st.QueueURL, OnSent: add}
 	res, err := sender.Send(ctx, msgs)
-	_ = bar.Finish()
+	finish()
 	if err != nil {
 		return stopRecorder, err
 	}
@@ -342,7 +354,8 @@ func (d *demo) drawChart(samples []sample) error {
 		sum.Chart = filepath.Join(d.cfg.Root, sum.Chart)
 	}
 	title := fmt.Sprintf("make demo: %d messages (+%d poison), throttle %s per prefix, %d instances", sum.Sent, sum.Poison, rateText(d.cfg.Rate), d.n)
-	if err := writeChart(sum.Chart, chartData{Title: title, Rate: d.cfg.Rate, Samples: samples, Metrics: sum.Metrics}); err != nil {
+	if err := writeChart(sum.Chart, chartData{Title: title, Rate: d.cfg.Rate, Samples: samples, Every: recordEvery,
+		Metrics: sum.Metrics, Stored: sum.Uploaded}); err != nil {
 		return fmt.Errorf("chart %s: %w", sum.Chart, err)
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/s3uploader/s3uploader/pkg/batch"
 	"github.com/s3uploader/s3uploader/pkg/deployed"
 )
 
@@ -119,6 +120,9 @@ func (s *Summary) print(out io.Writer, st *deployed.Stack) {
 	if s.FailedLines > 0 {
 		fmt.Fprintf(out, "  records failed     %6d  \"upload failed\" lines, by reason: %s\n", s.FailedLines, codes(s.FailedReasons))
 	}
+	if e := s.expected(st.Timeout); e != "" {
+		fmt.Fprintf(out, "                            %s\n", e)
+	}
 	s.printDLQ(out)
 	fmt.Fprintf(out, "  lost               %6d  %s\n", s.Lost, mark(s.Lost == 0))
 	if len(s.Missing) > 0 {
@@ -151,6 +155,40 @@ func (s *Summary) print(out io.Writer, st *deployed.Stack) {
 	if n := len(s.RetriesByMessage) - 10; n > 0 {
 		fmt.Fprintf(out, "  … and %d more messages with retries\n", n)
 	}
+}
+
+// expected says which of the run's failures and redeliveries the demo
+// makes on purpose, from what the run shows: batches its short function
+// timeout ends early, retries its throttle uses up, its poison messages;
+// "" when the run had no failure and no redelivery.
+func (s *Summary) expected(timeout time.Duration) string {
+	if s.FailedLines == 0 && s.Redeliveries == 0 && s.PoisonDLQ == 0 {
+		return ""
+	}
+	var causes []string
+	if s.FailedReasons[batch.ReasonDeadline] > 0 {
+		causes = append(causes, fmt.Sprintf("the %s function timeout ends batches early (%s)", timeout, batch.ReasonDeadline))
+	}
+	var spent []string
+	for _, r := range []string{batch.ReasonBudget, batch.ReasonAttempts} {
+		if s.FailedReasons[r] > 0 {
+			spent = append(spent, r)
+		}
+	}
+	if len(spent) > 0 {
+		causes = append(causes, fmt.Sprintf("the S3 throttle uses up retries (%s)", strings.Join(spent, ", ")))
+	}
+	var parts []string
+	switch {
+	case len(causes) > 0:
+		parts = append(parts, strings.Join(causes, " and ")+": those records come back")
+	case s.Redeliveries > 0:
+		parts = append(parts, "a record that failed for now comes back")
+	}
+	if s.PoisonDLQ > 0 {
+		parts = append(parts, fmt.Sprintf("the %d poison messages are dead-lettered", s.PoisonDLQ))
+	}
+	return "expected: " + strings.Join(append(parts, "lost must be 0"), "; ")
 }
 
 // printDLQ prints the DLQ, read whole, by reason, and where the messages
