@@ -1,4 +1,4 @@
-.PHONY: all build test test-go lint tools cdk synth deploy test-infra demo bench fleet chaos clean rie moto-check redrive
+.PHONY: all build test test-go lint tools cdk synth deploy destroy test-infra demo bench fleet chaos clean rie moto-check redrive invoke events
 
 # Everything the targets need is installed by them into .tools/ (Go tools from
 # the Go module proxy, the CDK CLI from npm). Go itself, Node.js 20 and npm come
@@ -57,8 +57,33 @@ synth: cdk
 	$(CDK_ENV) $(CDK) synth --no-notices --quiet $(CDK_ARGS)
 	@ls cdk.out/*.template.json
 
+# deploy and destroy first run the preflight (pkg/deployed/cmd/preflight):
+# in about a second it prints who the CLI will act as, or one line saying
+# which of profile, region and credentials is missing and how to fix it,
+# instead of a synth and the CLI's "Unable to resolve AWS account". (Built,
+# not `go run`, which would add an "exit status 1" line.) PROFILE names the
+# AWS profile of both, as AWS_PROFILE: make deploy PROFILE=prod; a
+# `--profile x` in CDK_ARGS sets it too.
+PROFILE   ?= $(patsubst --profile=%,%,$(filter --profile=%,$(subst --profile ,--profile=,$(strip $(CDK_ARGS)))))
+AWS_ENV    = $(if $(PROFILE),AWS_PROFILE=$(PROFILE))
+PREFLIGHT  = $(GO) build -o .build/preflight ./pkg/deployed/cmd/preflight && $(AWS_ENV) .build/preflight
+
 deploy: cdk
-	$(CDK_ENV) $(CDK) deploy --no-notices $(CDK_ARGS)
+	@$(PREFLIGHT) -action deploy
+	$(AWS_ENV) $(CDK_ENV) $(CDK) deploy --no-notices $(CDK_ARGS)
+
+# Deletes the stack; the CLI asks first unless CDK_ARGS has --force (without
+# a terminal it refuses: make destroy CDK_ARGS=--force). Unless the stack
+# was deployed with -c dev=true, its RemovalPolicy is RETAIN: the
+# uploads and access-log buckets (with their objects), the queue and its
+# dead-letter queue (with their messages), the function's log group and, with
+# -c kms=true, the KMS key are left behind, to delete by hand. With dev=true
+# they go too: the buckets emptied first (not with -c local=true), the key
+# after its 7-day pending window. The CDK bootstrap stack (CDKToolkit) and
+# its staged assets stay either way.
+destroy: cdk
+	@$(PREFLIGHT) -action destroy
+	$(AWS_ENV) $(CDK_ENV) $(CDK) destroy --no-notices $(CDK_ARGS)
 
 # Move the dead letters of a deployed stack back to its queue, once their
 # cause is fixed: make redrive REDRIVE_ARGS="-stack S3Uploader -n 10".
@@ -72,16 +97,17 @@ test: lint test-go test-infra
 # Everything but the CDK app, with the race detector. the demo's (pkg/twin/cmd/demo) end-to-end
 # test needs the emulator and the CDK CLI (and moto_server, or it skips).
 test-go: rie cdk
-	$(GO) test -race $$($(GO) list ./... | grep -v '/infra$$')
+	$(GO) test -race $$($(GO) list ./... | grep -v '/infra\(/\|$$\)')
 
-# infra tests: template assertions, cdk-nag, `cdk synth` of bad settings,
+# infra tests (the app and its construct, infra/s3uploader): template
+# assertions per mode, cdk-nag, `cdk synth` of bad settings, the README's app,
 # cfn-lint, and cdk bootstrap + deploy to a local moto_server. No -race: it
 # would compile aws-cdk-go (huge) a second time, and the tests run no
 # goroutines of their own.
 test-infra: cdk
 	@command -v cfn-lint >/dev/null || echo "note: cfn-lint not found (pip install cfn-lint): TestCfnLint will skip"
 	@command -v moto_server >/dev/null || echo "note: moto_server not found (pip install 'moto[server]'): TestDeployToMoto will skip"
-	$(CDK_ENV) go test ./infra/
+	$(CDK_ENV) go test ./infra/...
 
 # The fault-schedule simulation (pkg/harness/chaos) over many seeds; `make test` runs
 # 3 seeds of 1000. The totals land in .build/chaos-report.md (the README's
@@ -116,6 +142,25 @@ moto-check:
 demo:
 	@start=$$(date +%s%N); $(MAKE) --no-print-directory moto-check cdk rie && \
 	  S3UPLOADER_DEMO_MAKE_START=$$start $(GO) run ./pkg/twin/cmd/demo $(DEMO_ARGS)
+
+# ---- one event, locally (pkg/invoke/cmd/invoke) ------------------------------
+# Runs the function once on one SQS event file, as `sam local invoke -e` does:
+# its bootstrap for this machine under the emulator, against an in-process S3
+# and SQS on 127.0.0.1. Prints the response, the log, the objects written
+# (copies in .build/invoke/s3/BUCKET/KEY) and the dead letters. Flags:
+# make invoke EVENT=functions/uploader/events/sns.json INVOKE_ARGS="-env ENVELOPE=sns"
+# (go run ./pkg/invoke/cmd/invoke -h lists them).
+EVENT       ?=
+INVOKE_ARGS ?=
+# (Built, not `go run`, so that a failure is one line, without go run's own.)
+invoke: rie
+	@$(GO) build -o .build/invoke/invoke ./pkg/invoke/cmd/invoke && \
+	  .build/invoke/invoke -rie $(RIE) -event "$(EVENT)" $(INVOKE_ARGS)
+
+# The sample events (functions/uploader/events), one line each: what it is,
+# the command that invokes it.
+events:
+	@$(GO) run ./pkg/invoke/cmd/invoke -list
 
 # ---- benchmark (pkg/harness/bench) ---------------------------------------------------
 # A matrix of pictures of S3 (token buckets met by 8, 16 and 64 instances, a
