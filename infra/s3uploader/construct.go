@@ -167,7 +167,7 @@ func (p Props) Validate() error {
 	var errs []error
 	both := func(given bool, field, key, v string) {
 		if given && v != "" {
-			errs = append(errs, fmt.Errorf("Props.%s and context %q = %s name the same resource twice: give one", field, key, v))
+			errs = append(errs, fmt.Errorf("props: %s and context %q = %s name the same resource twice: give one", field, key, v))
 		}
 	}
 	both(p.Bucket != nil, "Bucket", "bucketName", c.BucketName)

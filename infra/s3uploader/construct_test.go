@@ -55,7 +55,7 @@ func TestPropsContradictions(t *testing.T) {
 	p.BucketName = "other-lake"
 	p.KMS = true
 	err := p.Validate()
-	for _, want := range []string{`Props.Bucket and context "bucketName" = other-lake name the same resource twice`,
+	for _, want := range []string{`props: Bucket and context "bucketName" = other-lake name the same resource twice`,
 		`context "kms" = true: shapes bucket the stack creates`} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate() = %v; want it to contain %q", err, want)

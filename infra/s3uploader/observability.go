@@ -26,9 +26,6 @@ const (
 	batchDoneMessage = "batch done"    // INFO: received, uploaded, duplicates, failed, retries, throttles
 )
 
-// emfMetrics are the function's EMF metric names, all of unit Count.
-var emfMetrics = []string{"Received", "Uploaded", "Duplicates", "Failed", "Retries", "Throttles"}
-
 // savedQuery is a Logs Insights query saved with the stack.
 type savedQuery struct {
 	name  string // after "<stack name>/"
