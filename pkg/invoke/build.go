@@ -16,7 +16,7 @@ const FunctionPackage = "./functions/uploader"
 
 // Build compiles FunctionPackage under root for Linux on this machine's
 // architecture, with the flags of the deployed build (CGO off,
-// -tags lambda.norpc, -trimpath, stripped; infra/build.go), into
+// -tags lambda.norpc, -trimpath, stripped; infra/s3uploader/build.go), into
 // out/bootstrap, and returns that path. The Go build cache makes it about
 // a second when nothing changed. Its error holds the compiler's output.
 func Build(ctx context.Context, root, out string) (string, error) {
