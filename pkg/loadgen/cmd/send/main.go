@@ -56,6 +56,10 @@ func main() {
 	flag.Uint64Var(&o.spec.Seed, "seed", 1, "seed of the payloads")
 	flag.IntVar(&o.concurrency, "concurrency", 4, "SendMessageBatch calls in flight")
 	flag.BoolVar(&o.quiet, "q", false, "no progress bar")
+	flag.Usage = func() {
+		fmt.Fprintln(flag.CommandLine.Output(), "usage: go run ./pkg/loadgen/cmd/send [-stack NAME | -queue-url URL] [-n N] [flags]\n\nSends N messages to the uploader's queue, each body an object's content and its key attribute the object's key.")
+		flag.PrintDefaults()
+	}
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

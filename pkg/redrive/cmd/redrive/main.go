@@ -15,8 +15,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -64,8 +67,19 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		}
 	}
 	res, err := redrive.Move(ctx, sqs.NewFromConfig(cfg), o.dlqURL, o.queueURL, o.limit)
-	fmt.Fprintf(out, "moved %d messages from %s to %s; by reason: %v\n", res.Moved, o.dlqURL, o.queueURL, res.Reasons)
+	fmt.Fprintf(out, "moved %d messages from %s to %s; by reason: %s\n", res.Moved, o.dlqURL, o.queueURL, reasonsText(res.Reasons))
 	return err
+}
+
+// reasonsText lists counts by reason, most first: "InvalidKey×3 (SQS redrive)×1".
+func reasonsText(reasons map[string]int) string {
+	names := slices.Collect(maps.Keys(reasons))
+	slices.SortFunc(names, func(a, b string) int { return cmp.Or(reasons[b]-reasons[a], strings.Compare(a, b)) })
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%s×%d", cmp.Or(n, "(SQS redrive)"), reasons[n])
+	}
+	return cmp.Or(strings.Join(parts, " "), "none")
 }
 
 // fromStack fills the queue URLs o lacks from the stack's outputs.

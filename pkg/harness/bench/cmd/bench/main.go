@@ -76,6 +76,10 @@ func parse() (options, error) {
 	only := fs.String("only", "matrix,shard,overhead,cold", "parts to run, comma-separated: matrix,main,hard,shard,overhead,cold")
 	fs.StringVar(&o.out, "out", "BENCHMARKS.md", "report file; empty: none")
 	fs.StringVar(&o.charts, "charts", "pkg/harness/bench/charts", "folder of the chart PNGs; empty: none")
+	flag.Usage = func() {
+		fmt.Fprintln(flag.CommandLine.Output(), "usage: make bench BENCH_ARGS=\"[flags]\" (go run ./pkg/harness/bench/cmd/bench [flags])\n\nRuns the throttled S3 workload matrix through each retry strategy, prints the tables, writes BENCHMARKS.md and the charts.")
+		flag.PrintDefaults()
+	}
 	flag.Parse()
 
 	if *errRate < 0 || *errRate > 1 {
