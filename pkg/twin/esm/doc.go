@@ -20,4 +20,9 @@
 //
 // Without ReportBatchItemFailures any successful invocation deletes the
 // whole batch.
+//
+// On a FIFO queue (Config.FIFO) the records carry their MessageGroupId and
+// SequenceNumber, and a message group is in one batch at a time, in order,
+// as SQS hands it out; the Poller's documentation says what it does so
+// that moto's SQS keeps that promise too.
 package esm

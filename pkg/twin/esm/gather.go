@@ -29,13 +29,7 @@ func (p *Poller) gather(ctx context.Context) []types.Message {
 			}
 			wait = min(wait, left)
 		}
-		out, err := p.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-			QueueUrl:                    aws.String(p.cfg.QueueURL),
-			MaxNumberOfMessages:         int32(min(10, p.cfg.BatchSize-len(msgs))),
-			WaitTimeSeconds:             int32(wait / time.Second),
-			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
-			MessageAttributeNames:       []string{"All"},
-		})
+		out, err := p.receive(ctx, int32(min(10, p.cfg.BatchSize-len(msgs))), wait)
 		if err != nil {
 			if ctx.Err() != nil {
 				return msgs // invoked by the caller: never strand received messages
@@ -64,5 +58,41 @@ func (p *Poller) gather(ctx context.Context) []types.Message {
 	return msgs
 }
 
+// fifoPollEvery is how often a poller asks a FIFO queue that had nothing
+// to hand out. A FIFO queue is not long-polled: moto looks at the groups
+// in flight once, when a receive starts, so a long poll would not see a
+// group freed while it waits, and would hold every other poller up (see
+// Poller) until it ends.
+const fifoPollEvery = 200 * time.Millisecond
+
 // maxPayload is Lambda's synchronous invocation payload limit.
 const maxPayload = 6 << 20
+
+// receive receives up to n messages, waiting up to wait for the first,
+// with every system attribute (on a FIFO queue MessageGroupId and
+// SequenceNumber, which the records carry) and every message attribute.
+// A FIFO queue is polled in short receives, one poller at a time (see
+// Poller), fifoPollEvery apart while it has nothing to hand out.
+func (p *Poller) receive(ctx context.Context, n int32, wait time.Duration) (*sqs.ReceiveMessageOutput, error) {
+	in := &sqs.ReceiveMessageInput{
+		QueueUrl:                    aws.String(p.cfg.QueueURL),
+		MaxNumberOfMessages:         n,
+		WaitTimeSeconds:             int32(wait / time.Second),
+		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
+		MessageAttributeNames:       []string{"All"},
+	}
+	if !p.cfg.FIFO {
+		return p.sqs.ReceiveMessage(ctx, in)
+	}
+	in.WaitTimeSeconds = 0
+	p.receiveMu.Lock()
+	out, err := p.sqs.ReceiveMessage(ctx, in)
+	p.receiveMu.Unlock()
+	if err == nil && len(out.Messages) == 0 {
+		select {
+		case <-time.After(fifoPollEvery):
+		case <-ctx.Done():
+		}
+	}
+	return out, err
+}

@@ -47,6 +47,9 @@ func (p *Poller) invoke(ctx context.Context, msgs []types.Message) Batch {
 	}
 	p.count(b.Outcome)
 	p.failed.Add(int64(len(b.Failed)))
+	if p.cfg.FIFO && len(b.Failed) > 1 {
+		p.releaseBehind(ctx, msgs, b.Failed)
+	}
 	b.Deleted = p.deleteAllBut(ctx, msgs, b.Failed)
 	p.deleted.Add(int64(b.Deleted))
 	return b
@@ -117,4 +120,36 @@ func (p *Poller) deleteAllBut(ctx context.Context, msgs []types.Message, keep []
 		entries = entries[n:]
 	}
 	return deleted
+}
+
+// releaseBehind makes visible again, at once, every failed record of a
+// FIFO batch but the first of its message group (see Poller). A record it
+// cannot release keeps its visibility timeout.
+func (p *Poller) releaseBehind(ctx context.Context, msgs []types.Message, failed []string) {
+	isFailed := make(map[string]bool, len(failed))
+	for _, id := range failed {
+		isFailed[id] = true
+	}
+	first := map[string]bool{}
+	var entries []types.ChangeMessageVisibilityBatchRequestEntry
+	for i, m := range msgs {
+		if !isFailed[aws.ToString(m.MessageId)] {
+			continue
+		}
+		g := m.Attributes[string(types.MessageSystemAttributeNameMessageGroupId)]
+		if !first[g] {
+			first[g] = true
+			continue
+		}
+		entries = append(entries, types.ChangeMessageVisibilityBatchRequestEntry{
+			Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0,
+		})
+	}
+	for len(entries) > 0 {
+		n := min(10, len(entries))
+		_, _ = p.sqs.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{
+			QueueUrl: aws.String(p.cfg.QueueURL), Entries: entries[:n],
+		})
+		entries = entries[n:]
+	}
 }

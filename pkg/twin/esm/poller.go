@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,6 +34,7 @@ func (f InvokerFunc) Invoke(ctx context.Context, payload []byte) ([]byte, error)
 type SQS interface {
 	ReceiveMessage(context.Context, *sqs.ReceiveMessageInput, ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
 	DeleteMessageBatch(context.Context, *sqs.DeleteMessageBatchInput, ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error)
+	ChangeMessageVisibilityBatch(context.Context, *sqs.ChangeMessageVisibilityBatchInput, ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error)
 }
 
 // Config mirrors the settings of an event source mapping. The zero value
@@ -57,6 +59,10 @@ type Config struct {
 	FunctionTimeout time.Duration
 	// WaitTime is the long-poll wait of a receive (default and most 20s).
 	WaitTime time.Duration
+
+	// FIFO says the queue is a FIFO queue (default: its URL ends in
+	// ".fifo"). The pollers then receive one at a time (see Poller).
+	FIFO bool
 
 	// OnBatch, if set, is called after each invocation with its outcome,
 	// from the poller's goroutine.
@@ -115,10 +121,32 @@ type Stats struct {
 }
 
 // Poller runs the pollers of one mapping. Create it with New.
+//
+// On a FIFO queue, SQS hands out a message group's messages only while
+// none of them is in flight, so a group is never in two batches at once,
+// and Lambda's pollers rely on that. moto's SQS checks the groups in
+// flight once at the start of each receive, without a lock, so two
+// receives at the same time can take the same group; the pollers of a
+// FIFO queue therefore receive one at a time (receiveMu), each receive's
+// messages marked in flight before the next receive starts, and in short
+// receives, since a long one would not see a group freed while it waits
+// (fifoPollEvery). The twin's poller is for moto: against SQS itself
+// that costs only the overlap of the receives, and more requests.
+//
+// moto also delivers a group out of order when several of its messages in
+// flight turn visible before one receive: the receive skips the first
+// (the others are still in flight when it looks) and delivers a later one.
+// So of each group's failed records only the first is left to its
+// visibility timeout (or the redelivery delay the function set); the
+// later ones are made visible at once (releaseBehind). SQS holds them back
+// anyway while the first is in flight, then delivers the group in order;
+// moto does too, once they are visible before the first. The group then
+// resumes when its first failed record comes back, not its last.
 type Poller struct {
-	sqs SQS
-	fn  Invoker
-	cfg Config
+	sqs       SQS
+	fn        Invoker
+	cfg       Config
+	receiveMu sync.Mutex // held around each receive of a FIFO queue
 
 	invocations, records, deleted, failed, partial         atomic.Int64
 	functionErrors, timeouts, invalid, invokeErrs, delErrs atomic.Int64
@@ -141,6 +169,9 @@ func New(client SQS, fn Invoker, cfg Config) *Poller {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if strings.HasSuffix(cfg.QueueURL, ".fifo") {
+		cfg.FIFO = true
 	}
 	return &Poller{sqs: client, fn: fn, cfg: cfg}
 }

@@ -187,3 +187,117 @@ func TestAgainstMoto(t *testing.T) {
 		}
 	}
 }
+
+// TestFIFOAgainstMoto runs four pollers on a FIFO queue of moto's SQS with
+// three message groups, and a function that stops a group at its first
+// failure (as the uploader does) and fails some records once: no group
+// is ever in two batches at once, every record carries its MessageGroupId
+// and SequenceNumber, and each group's records succeed in the order sent.
+func TestFIFOAgainstMoto(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skips the moto test")
+	}
+	srv := moto.StartTest(t)
+	ctx := context.Background()
+	client := sqs.NewFromConfig(srv.AWSConfig())
+	q, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("q.fifo"),
+		Attributes: map[string]string{"FifoQueue": "true", "VisibilityTimeout": "1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const groups, perGroup = 3, 10
+	sent := map[string][]string{}
+	for i := range groups * perGroup {
+		g, body := fmt.Sprintf("g%d", i%groups), fmt.Sprintf("m%02d", i)
+		sent[g] = append(sent[g], body)
+		if _, err := client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: aws.String(body),
+			MessageGroupId: aws.String(g), MessageDeduplicationId: aws.String(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := &fifoFunction{inFlight: map[string]bool{}, done: map[string][]string{}, seen: map[string]int{}}
+	p := New(client, InvokerFunc(f.invoke), Config{QueueURL: aws.ToString(q.QueueUrl), BatchSize: 4,
+		ReportBatchItemFailures: true, Concurrency: 4, WaitTime: time.Second})
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- p.Run(runCtx) }()
+	deadline := time.Now().Add(60 * time.Second)
+	for f.count() < groups*perGroup && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	stop()
+	<-done
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, e := range f.errs {
+		t.Error(e)
+	}
+	for g, want := range sent {
+		if got := f.done[g]; strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("group %s stored %q; want %q, the order sent", g, got, want)
+		}
+	}
+}
+
+// fifoFunction handles a batch as the uploader does on a FIFO queue: in
+// order, a group stopped at its first failure, the rest of the group
+// reported failed. Every fifth record fails on its first delivery.
+type fifoFunction struct {
+	mu       sync.Mutex
+	inFlight map[string]bool
+	done     map[string][]string
+	seen     map[string]int
+	errs     []string
+}
+
+func (f *fifoFunction) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, d := range f.done {
+		n += len(d)
+	}
+	return n
+}
+
+func (f *fifoFunction) invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	var ev events.SQSEvent
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	groups := map[string]bool{}
+	for _, r := range ev.Records {
+		g := r.Attributes["MessageGroupId"]
+		if g == "" || r.Attributes["SequenceNumber"] == "" {
+			f.errs = append(f.errs, fmt.Sprintf("record %s lacks MessageGroupId or SequenceNumber: %v", r.Body, r.Attributes))
+		}
+		if f.inFlight[g] && !groups[g] {
+			f.errs = append(f.errs, fmt.Sprintf("group %s in two batches at once", g))
+		}
+		groups[g] = true
+	}
+	for g := range groups {
+		f.inFlight[g] = true
+	}
+	f.mu.Unlock()
+	time.Sleep(20 * time.Millisecond) // the uploads
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var resp events.SQSEventResponse
+	stopped := map[string]bool{}
+	for _, r := range ev.Records {
+		g := r.Attributes["MessageGroupId"]
+		f.seen[r.Body]++
+		if stopped[g] || f.seen[r.Body] == 1 && r.Body[len(r.Body)-1]%5 == 0 {
+			stopped[g] = true
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: r.MessageId})
+			continue
+		}
+		f.done[g] = append(f.done[g], r.Body)
+	}
+	for g := range groups {
+		f.inFlight[g] = false
+	}
+	return json.Marshal(resp)
+}

@@ -57,10 +57,15 @@ func runCmd(ctx context.Context, dir string, env []string, log io.Writer, name s
 
 // contextArgs turns the run's CDK context into -c flags, sorted by key:
 // arch, local, dev and stackName, then the caller's and the demo's
-// defaults derived from them (localContext), the caller's winning.
+// defaults derived from them (localContext), the caller's winning. With
+// -existing the settings of the queue (queueShaping) shape the queue the
+// demo makes, not the stack.
 func contextArgs(cfg Config) []string {
 	ctx := map[string]string{"arch": cfg.Arch, "local": "true", "dev": "true", "stackName": cfg.Stack}
 	for k, v := range localContext(cfg.Ctx) {
+		if cfg.Existing && queueShaping[k] {
+			continue
+		}
 		ctx[k] = v
 	}
 	keys := make([]string, 0, len(ctx))
@@ -98,18 +103,22 @@ func bootstrap(ctx context.Context, cfg Config, endpoint, dir string, log io.Wri
 }
 
 // deploy deploys the synthesized assembly to the local AWS at endpoint:
-// cdk deploy, as to an account.
+// cdk deploy, as to an account. --method=direct: moto records a stack's
+// outputs when CreateStack makes it, not when a change set does.
 func deploy(ctx context.Context, cfg Config, endpoint, assembly string, log io.Writer) error {
 	return runCmd(ctx, cfg.Root, cdkEnv(endpoint), log, cfg.CDK, "deploy", "--no-notices", "--app", assembly,
-		"--require-approval", "never", "--progress", "events", cfg.Stack)
+		"--require-approval", "never", "--method=direct", "--progress", "events", cfg.Stack)
 }
 
 // standUp starts a local AWS and deploys the stack to it with the CDK CLI,
 // as to an account: cdk synth (which builds the bootstrap and needs no AWS)
-// runs while moto starts and cdk bootstrap prepares the account, then cdk
-// deploy. stop stops moto and closes the logs in work; it is never nil,
-// and srv is set as soon as moto runs, even when a later step fails.
-func standUp(ctx context.Context, cfg Config, work string, step func(string, time.Time)) (srv *moto.Server, stop func(), err error) {
+// runs while moto starts and cdk bootstrap prepares the account, then
+// before makes what the stack is deployed onto (its line goes to step,
+// unless ""), then cdk deploy. stop stops moto and closes the logs in
+// work; it is never nil, and srv is set as soon as moto runs, even when a
+// later step fails.
+func standUp(ctx context.Context, cfg Config, work string, step func(string, time.Time),
+	before func(context.Context, *moto.Server) (string, error)) (srv *moto.Server, stop func(), err error) {
 	var undo []func()
 	stop = func() {
 		for i := len(undo) - 1; i >= 0; i-- {
@@ -160,12 +169,22 @@ func standUp(ctx context.Context, cfg Config, work string, step func(string, tim
 		return srv, stop, &stepError{Step: "cdk bootstrap", Log: cdkLog.Name(), Err: err}
 	}
 	step("cdk bootstrap "+bootstrapEnv, tb)
+	tb = time.Now()
+	if made, err := before(ctx, srv); err != nil {
+		return srv, stop, err
+	} else if made != "" {
+		step(made, tb)
+	}
 	r := waitSynth()
 	if r.err != nil {
 		return srv, stop, &stepError{Step: "cdk synth", Log: synthLog.Name(), Err: r.err}
 	}
+	assembly, err := localAssembly(cfg, r.assembly, work, step)
+	if err != nil {
+		return srv, stop, err
+	}
 	td := time.Now()
-	if err := deploy(ctx, cfg, srv.Endpoint, r.assembly, cdkLog); err != nil {
+	if err := deploy(ctx, cfg, srv.Endpoint, assembly, cdkLog); err != nil {
 		return srv, stop, &stepError{Step: "cdk deploy", Log: cdkLog.Name(), Err: err}
 	}
 	step("cdk deploy "+cfg.Stack, td)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -15,18 +14,30 @@ import (
 
 	"github.com/s3uploader/s3uploader/pkg/deployed"
 	"github.com/s3uploader/s3uploader/pkg/loadgen"
+	"github.com/s3uploader/s3uploader/pkg/record"
 	"github.com/s3uploader/s3uploader/pkg/twin/emfmetrics"
 	"github.com/s3uploader/s3uploader/pkg/twin/esm"
 )
 
+// sentRun is what the run sent: its messages, the ID each was sent with
+// ("" for one refused), how to tell which of them a message read back is
+// (origin), and whether an object holds what a message must leave there
+// (match, given the message and its ID).
+type sentRun struct {
+	msgs   []loadgen.Message
+	ids    []string
+	origin origin
+	match  func(m loadgen.Message, id string, got []byte) bool
+}
+
 // collect counts and checks what the run left: the event source's, the
 // throttle's and the log shippers' counts; the DLQ, read whole; every
-// message sent, reconciled with S3 and the DLQ; and the retries, read back
-// from CloudWatch Logs.
-func (s *Summary) collect(ctx context.Context, c clients, st *deployed.Stack, msgs []loadgen.Message, ids []string,
+// message sent, reconciled with S3 and the DLQ, and each FIFO group's
+// order; and the retries, read back from CloudWatch Logs.
+func (s *Summary) collect(ctx context.Context, c clients, st *deployed.Stack, run sentRun,
 	es esm.Stats, tr *tracker, front *s3Front, fn *function) error {
 	s.count(es, tr, front, fn)
-	dlq, depth, err := readQueue(ctx, c.sqs, st.DLQURL)
+	dlq, depth, err := readQueue(ctx, c.sqs, st.DLQURL, run.origin)
 	if err != nil {
 		return err
 	}
@@ -34,15 +45,16 @@ func (s *Summary) collect(ctx context.Context, c clients, st *deployed.Stack, ms
 	var queued []dlqMessage
 	if !s.Drained {
 		// What the run left in the queue is not lost: read it whole too.
-		if queued, _, err = readQueue(ctx, c.sqs, st.QueueURL); err != nil {
+		if queued, _, err = readQueue(ctx, c.sqs, st.QueueURL, run.origin); err != nil {
 			return err
 		}
 	}
-	sent, err := s.checkS3(ctx, c, st, msgs, ids, tr)
+	sent, err := s.checkS3(ctx, c, st, run, tr)
 	if err != nil {
 		return err
 	}
 	s.reconcile(sent, dlq, queued)
+	s.checkOrder(sent, st.Bucket, &front.stored)
 	return s.readLogs(ctx, c, st)
 }
 
@@ -57,12 +69,15 @@ func (s *Summary) count(es esm.Stats, tr *tracker, front *s3Front, fn *function)
 	s.LogEvents, s.LogEventsFailed = fn.shipped()
 }
 
-// checkS3 reads, for every message SQS accepted (ids[i] != ""), the object
-// at the key the deployed template renders for its record as delivered and
-// compares it with the payload sent, byte for byte; poison messages name
-// no valid key and are not read. Objects under the prefix that no message
-// names are Stray.
-func (s *Summary) checkS3(ctx context.Context, c clients, st *deployed.Stack, msgs []loadgen.Message, ids []string, tr *tracker) ([]sentMessage, error) {
+// checkS3 reads, for every message accepted (ids[i] != ""), the object at
+// the key the deployed template renders for its record as delivered and
+// checks it holds what the message must leave (run.match: the payload
+// sent, byte for byte, or for EventBridge the event delivered); poison
+// messages name no valid key and are not read. Objects under the prefix
+// that no message names are Stray. With a source that writes envelopes,
+// it counts the messages delivered in one (Enveloped).
+func (s *Summary) checkS3(ctx context.Context, c clients, st *deployed.Stack, run sentRun, tr *tracker) ([]sentMessage, error) {
+	msgs, ids := run.msgs, run.ids
 	keys, tmpl, err := expectedKeys(st.Env, ids, tr.record)
 	if err != nil {
 		return nil, err
@@ -78,7 +93,10 @@ func (s *Summary) checkS3(ctx context.Context, c clients, st *deployed.Stack, ms
 		if ids[i] == "" {
 			continue
 		}
-		sm := sentMessage{ID: ids[i], Key: m.Key, Poison: m.Poison}
+		sm := sentMessage{ID: ids[i], Key: m.Key, Group: m.Group, Poison: m.Poison}
+		if _, ok := tr.record(ids[i]); ok && run.origin.envelope != record.EnvelopeNone {
+			s.Enveloped++
+		}
 		if m.Poison {
 			s.PoisonDeliveries = append(s.PoisonDeliveries, tr.deliveriesOf(ids[i]))
 			sent = append(sent, sm)
@@ -90,7 +108,7 @@ func (s *Summary) checkS3(ctx context.Context, c clients, st *deployed.Stack, ms
 			named[sm.ObjectKey] = true
 			got, err := getObject(ctx, c, st.Bucket, sm.ObjectKey)
 			switch {
-			case err == nil && bytes.Equal(got, m.Payload):
+			case err == nil && run.match(m, ids[i], got):
 				sm.Object = objectExact
 			case err == nil:
 				sm.Object = objectDiffers

@@ -46,24 +46,23 @@ const (
 // and sets none of them.
 type dlqMessage struct {
 	MessageID  string // its own, in the DLQ
-	OriginalID string // the message sent: failure.messageId, or MessageID
+	OriginalID string // the ID of the message sent (origin): failure.messageId, or MessageID, or its envelope's
 	Key        string // its key attribute
 	Reason     string // failure.reason, or redriveReason
 }
 
-func newDLQMessage(m sqstypes.Message) dlqMessage {
-	attr := func(name string) string {
-		if a, ok := m.MessageAttributes[name]; ok {
-			return aws.ToString(a.StringValue)
-		}
-		return ""
+// newDLQMessage reads m, telling the message sent by o.
+func newDLQMessage(m sqstypes.Message, o origin) dlqMessage {
+	var reason string
+	if a, ok := m.MessageAttributes["failure.reason"]; ok {
+		reason = aws.ToString(a.StringValue)
 	}
-	id := aws.ToString(m.MessageId)
+	id, key := o.ofMessage(m)
 	return dlqMessage{
-		MessageID:  id,
-		OriginalID: cmp.Or(attr("failure.messageId"), id),
-		Key:        attr("key"),
-		Reason:     cmp.Or(attr("failure.reason"), redriveReason),
+		MessageID:  aws.ToString(m.MessageId),
+		OriginalID: id,
+		Key:        key,
+		Reason:     cmp.Or(reason, redriveReason),
 	}
 }
 
@@ -74,8 +73,8 @@ func newDLQMessage(m sqstypes.Message) dlqMessage {
 // goes on until the queue's count is reached and then dlqConfirmEmpty
 // receives in a row come back empty. The messages are made visible again
 // at the end, for the aws CLI or the next reader. A stack without a DLQ
-// (url "") holds none.
-func readQueue(ctx context.Context, q dlqAPI, url string) (msgs []dlqMessage, held int, err error) {
+// (url "") holds none. o tells the message sent each one is.
+func readQueue(ctx context.Context, q dlqAPI, url string, o origin) (msgs []dlqMessage, held int, err error) {
 	if url == "" {
 		return nil, 0, nil
 	}
@@ -111,7 +110,7 @@ func readQueue(ctx context.Context, q dlqAPI, url string) (msgs []dlqMessage, he
 			handles = append(handles, aws.ToString(m.ReceiptHandle))
 			if id := aws.ToString(m.MessageId); !seen[id] {
 				seen[id] = true
-				msgs = append(msgs, newDLQMessage(m))
+				msgs = append(msgs, newDLQMessage(m, o))
 			}
 		}
 	}

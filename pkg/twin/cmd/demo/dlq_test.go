@@ -106,7 +106,7 @@ func TestReadDLQ(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			f := newFakeDLQ(tt.messages)
 			f.held, f.emptyEvery, f.perReceive = tt.held, tt.emptyEvery, tt.perReceive
-			msgs, depth, err := readQueue(context.Background(), f, "dlq")
+			msgs, depth, err := readQueue(context.Background(), f, "dlq", origin{})
 			if err != nil {
 				t.Fatalf("readQueue = %v", err)
 			}
@@ -152,7 +152,7 @@ func TestNewDLQMessage(t *testing.T) {
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			if got := newDLQMessage(tt.in); got != tt.want {
+			if got := newDLQMessage(tt.in, origin{}); got != tt.want {
 				t.Errorf("newDLQMessage = %+v; want %+v", got, tt.want)
 			}
 		})
@@ -188,7 +188,7 @@ func TestReadDLQMoto(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	msgs, depth, err := readQueue(ctx, q, url)
+	msgs, depth, err := readQueue(ctx, q, url, origin{})
 	if err != nil {
 		t.Fatalf("readQueue = %v", err)
 	}

@@ -59,8 +59,17 @@ func formText(cfg Config) string {
 	case "eventbridge":
 		s = "EventBridge events"
 	}
+	switch cfg.Source {
+	case sourceSNS:
+		s = "messages published to the SNS topic " + topicName(cfg) + ", which moto's SNS delivers in its notifications"
+	case sourceEventBridge:
+		s = "events put on the default bus, which moto's EventBridge delivers by the stack's rule"
+	}
 	if cfg.Pointer {
 		s += " carrying Extended Client Library pointers to s3://" + pointerBucket
+	}
+	if cfg.Groups > 0 {
+		s += fmt.Sprintf(" in %d FIFO message groups", cfg.Groups)
 	}
 	return s
 }

@@ -35,18 +35,9 @@ func main() {
 	cfg.registerFlags(flag.CommandLine)
 	flag.CommandLine.Usage = usage(flag.CommandLine)
 	flag.Parse()
-	if cfg.Pointer {
-		// A pointer is for a payload over SQS's limit: unless told
-		// otherwise, send fewer and larger ones.
-		set := map[string]bool{}
-		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		if !set["size"] {
-			cfg.Size = sqsMaxBody + 4096
-		}
-		if !set["n"] {
-			cfg.Messages = 20
-		}
-	}
+	set := map[string]bool{}
+	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	cfg.defaultsFor(set)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -63,6 +54,35 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// defaultsFor changes the defaults of the flags not given (set holds the
+// names of those given) that follow from the ones given. A pointer is
+// for a payload over SQS's limit: unless told otherwise, -pointer sends
+// fewer and larger ones. An EventBridge event carries no message
+// attributes, so no invalid key: -source eventbridge sends no poison
+// unless told to (and checkSource refuses that), and fewer messages:
+// moto's PutEvents spends about 0.3 s of CPU on each event (it builds a
+// JSONPath parser for each field, for input transformers the stack does
+// not use), which starves the function's S3 calls through moto (300
+// events: 130 s to put, 33 redriven after 15 deliveries).
+func (c *Config) defaultsFor(set map[string]bool) {
+	if c.Pointer && !set["size"] {
+		c.Size = sqsMaxBody + 4096
+	}
+	if c.Pointer && !set["n"] {
+		c.Messages = 20
+	}
+	if c.Source == sourceEventBridge && !set["poison"] {
+		c.Poison = 0
+	}
+	if c.Source == sourceEventBridge && !set["n"] {
+		c.Messages = eventBridgeMessages
+	}
+}
+
+// eventBridgeMessages is -n's default with -source eventbridge: about 20 s
+// of moto's CPU (see defaultsFor).
+const eventBridgeMessages = 60
 
 // Config is everything a run can vary. defaultConfig gives the demo's
 // settings; the end-to-end test starts from it too.
@@ -87,6 +107,15 @@ type Config struct {
 	// Pointer leaves every payload in a bucket and sends an SQS Extended
 	// Client Library pointer instead; the stack gets pointerBuckets.
 	Pointer bool
+	// Source is what sends the messages to the queue: "queue" (or "",
+	// the sender, with SendMessageBatch), "sns" (published to a topic made
+	// in moto, which the stack subscribes the queue to: moto's SNS writes
+	// each envelope) or "eventbridge" (put on the default bus, where the
+	// stack's rule sends them to the queue: moto writes each event).
+	Source string
+	// Existing makes the bucket, the queue and its dead-letter queue in
+	// moto before the deploy, outside the stack, and deploys onto them.
+	Existing bool
 
 	Rate        float64 // PUT per second per prefix at the S3 throttle
 	Burst       int
@@ -124,6 +153,7 @@ func defaultConfig() Config {
 		Size:        2048,
 		Poison:      3,
 		Encoding:    "text",
+		Source:      sourceQueue,
 		KeyPattern:  "demo/{run}/{i}.txt",
 		Rate:        25,
 		Burst:       25,
@@ -148,10 +178,12 @@ func (c *Config) registerFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Messages, "n", c.Messages, "messages to send")
 	fs.IntVar(&c.Size, "size", c.Size, "payload bytes per message")
 	fs.IntVar(&c.Poison, "poison", c.Poison, "extra messages with an invalid key; they must end in the dead-letter queue")
-	fs.IntVar(&c.Groups, "groups", c.Groups, "FIFO message groups (needs a FIFO queue)")
+	fs.IntVar(&c.Groups, "groups", c.Groups, "send through FIFO queues (-c fifo=true; with -source sns a FIFO topic), each message in one of `N` message groups, and check each group was stored in the order sent (0: standard queues)")
 	fs.StringVar(&c.Encoding, "encoding", c.Encoding, "message bodies: text or base64")
 	fs.StringVar(&c.KeyPattern, "key", c.KeyPattern, "object key pattern under the function's prefix: {run} and {i}")
 	fs.StringVar(&c.Envelope, "envelope", c.Envelope, "send every message as SNS (sns) or EventBridge (eventbridge) delivers it, and deploy with that envelope")
+	fs.StringVar(&c.Source, "source", c.Source, "what sends to the queue: queue (the sender), sns (publish to a topic made in moto, which the stack subscribes the queue to: moto writes each notification) or eventbridge (put events on the default bus, where the stack's rule targets the queue: moto writes each event; -n defaults to 60 and -poison to 0 there)")
+	fs.BoolVar(&c.Existing, "existing", c.Existing, "make the bucket, the queue and its DLQ in moto before the deploy, outside the stack, and deploy onto them (-c bucketName, queueArn, deadLetterQueueArn)")
 	fs.BoolVar(&c.Pointer, "pointer", c.Pointer, "leave each payload in s3://"+pointerBucket+" and send an Extended Client Library pointer (default -size 1 MiB + 4 KiB, -n 20)")
 	fs.Float64Var(&c.Rate, "rate", c.Rate, "S3 PUTs per second per prefix before 503 SlowDown (0: no throttle)")
 	fs.IntVar(&c.Burst, "burst", c.Burst, "S3 throttle burst")

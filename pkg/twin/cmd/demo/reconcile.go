@@ -15,6 +15,7 @@ const (
 type sentMessage struct {
 	ID        string // its SQS messageId
 	Key       string // the key it was sent with
+	Group     string // its FIFO message group, or ""
 	Poison    bool
 	ObjectKey string // the key its record renders as delivered; "" if none
 	Object    objectState

@@ -105,8 +105,7 @@ type demo struct {
 	tracker *tracker
 	poller  *esm.Poller
 
-	msgs      []loadgen.Message
-	ids       []string // the SQS message ID of each of msgs, "" if not sent
+	run       sentRun // what was sent: the messages and their IDs
 	sendStart time.Time
 	drainEnd  time.Time
 }
@@ -138,6 +137,9 @@ func (d *demo) prepare() (finish func(error) error, err error) {
 	if err := preflight(&d.cfg); err != nil {
 		return remove, fmt.Errorf("missing tools:\n      %v", err)
 	}
+	if err := checkSource(&d.cfg); err != nil {
+		return remove, err
+	}
 	if err := checkForms(&d.cfg); err != nil {
 		return remove, err
 	}
@@ -166,7 +168,10 @@ func (d *demo) prepare() (finish func(error) error, err error) {
 func (d *demo) deployStack(ctx context.Context) (stop func(), err error) {
 	fmt.Fprintf(d.out, "▶ local AWS and the stack\n")
 	t := time.Now()
-	srv, stop, err := standUp(ctx, d.cfg, d.work, d.step)
+	before := func(ctx context.Context, srv *moto.Server) (string, error) {
+		return makeOutside(ctx, newClients(srv.Endpoint), d.cfg)
+	}
+	srv, stop, err := standUp(ctx, d.cfg, d.work, d.step, before)
 	if srv != nil {
 		d.sum.Pids = append(d.sum.Pids, srv.Pid())
 	}
@@ -191,6 +196,9 @@ func (d *demo) readBack(ctx context.Context) error {
 	d.st = st
 	d.step("code zip from s3://"+st.CodeBucket+" (CodeSha256 checked)", t)
 	printStack(d.out, st)
+	if err := d.wireSource(ctx); err != nil {
+		return err
+	}
 	// moto's own event source mapping would take the messages as they are
 	// sent and try to run the function in Docker: our poller replaces it.
 	return disableMotoMapping(ctx, d.c, st)
@@ -236,7 +244,7 @@ func (d *demo) startFunction(ctx context.Context) error {
 // than once.
 func (d *demo) startEventSource(ctx context.Context) (stop func()) {
 	st := d.st
-	d.tracker = newTracker()
+	d.tracker = newTracker(newOrigin(d.cfg))
 	d.poller = esm.New(d.c.sqs, d.fn.pool, esm.Config{
 		QueueURL: st.QueueURL, QueueARN: st.QueueARN, Region: st.Region,
 		BatchSize: st.BatchSize, MaxBatchingWindow: st.BatchingWindow,
@@ -273,12 +281,20 @@ func (d *demo) messages(ctx context.Context) ([]loadgen.Message, error) {
 	return msgs, nil
 }
 
-// send sends msgs, showing its progress (sendProgress), recording the queues and the
-// throttle from the first message on (step 6). stopRecorder is never nil;
-// it returns the samples, the same ones on every call.
+// send sends msgs, showing its progress (sendProgress), recording the
+// queues and the throttle from the first message on (step 6): to the
+// queue, or through the source that feeds it (sendTarget). A FIFO run
+// sends one batch at a time, so each group's order is the order of msgs.
+// stopRecorder is never nil; it returns the samples, the same ones on
+// every call.
 func (d *demo) send(ctx context.Context, msgs []loadgen.Message) (stopRecorder func() []sample, err error) {
 	cfg := d.cfg
-	fmt.Fprintf(d.out, "▶ send %d messages (%d poison) of %d bytes, as %s, to %s\n", len(msgs), cfg.Poison, cfg.Size, formText(cfg), d.st.QueueURL)
+	target, how, match := d.sendTarget()
+	url := d.st.QueueURL
+	if u := d.st.Outputs["QueueUrl"]; cfg.Existing && u != "" {
+		url = u // AWS's form for an imported queue, which moto serves too
+	}
+	fmt.Fprintf(d.out, "▶ send %d messages (%d poison) of %d bytes, as %s, to %s\n", len(msgs), cfg.Poison, cfg.Size, formText(cfg), url)
 	d.sendStart = time.Now()
 	rec := startRecorder(d.c, d.st, d.front)
 	stopRecorder = sync.OnceValue(rec.Stop)
@@ -286,16 +302,19 @@ func (d *demo) send(ctx context.Context, msgs []loadgen.Message) (stopRecorder f
 		line, _, _ := status(ctx, d.c, d.st, d.poller, d.front)
 		return line
 	})
-	sender := &loadgen.Sender{SQS: d.c.sqs, QueueURL: d.st.QueueURL, OnSent: add}
+	sender := &loadgen.Sender{SQS: target, QueueURL: url, OnSent: add}
+	if cfg.Groups > 0 {
+		sender.Concurrency = 1
+	}
 	res, err := sender.Send(ctx, msgs)
 	finish()
 	if err != nil {
 		return stopRecorder, err
 	}
-	d.msgs, d.ids = msgs, res.IDs
+	d.run = sentRun{msgs: msgs, ids: res.IDs, origin: newOrigin(cfg), match: match}
 	d.sum.Sent, d.sum.Poison = res.Sent-countPoison(msgs, res.IDs), countPoison(msgs, res.IDs)
-	d.tracker.expect(res.IDs)
-	d.step(fmt.Sprintf("sent %d with SendMessageBatch", res.Sent), d.sendStart)
+	d.sum.Source = cfg.Source
+	d.step(fmt.Sprintf("%d %s", res.Sent, how), d.sendStart)
 	d.times.since("send", d.sendStart)
 	return stopRecorder, nil
 }
@@ -327,7 +346,7 @@ func (d *demo) check(ctx context.Context, stopPoller func(), samples []sample) e
 	} else {
 		d.fn.flush(ctx)
 	}
-	if err := d.sum.collect(ctx, d.c, d.st, d.msgs, d.ids, d.poller.Stats(), d.tracker, d.front, d.fn); err != nil {
+	if err := d.sum.collect(ctx, d.c, d.st, d.run, d.poller.Stats(), d.tracker, d.front, d.fn); err != nil {
 		return err
 	}
 	m, err := readMetrics(ctx, d.c.cw, d.st, d.sendStart, d.drainEnd)

@@ -55,6 +55,31 @@ type Summary struct {
 	Queued           int // sent, and still in the queue: a run that did not drain
 	Drained          bool
 
+	// Source is what sent the messages to the queue (-source). With sns
+	// or eventbridge, Enveloped messages reached the function in an
+	// envelope moto wrote, carrying the ID moto gave when they were
+	// published or put; Subscribed says the demo made the queue's
+	// subscription the template declares (moto's CloudFormation skips
+	// AWS::SNS::Subscription).
+	Source     string
+	Enveloped  int
+	Subscribed bool
+	// Groups is the number of FIFO message groups the messages were sent
+	// in; OutOfOrder names each group whose messages were not stored in
+	// the order sent (by the order the S3 proxy saw S3 answer "stored"),
+	// OrderUnseen counts stored messages whose "stored" answer it did not
+	// see (a cut-off attempt), left out of the check.
+	Groups      int
+	OutOfOrder  []string
+	OrderUnseen int
+	// Existing says the stack was deployed onto a bucket and queues made
+	// outside it (-existing): ExistingUsed that the function, its event
+	// source and its dead letters use them, StackMade the buckets and
+	// queues the stack made all the same (must be none).
+	Existing     bool
+	ExistingUsed bool
+	StackMade    []string
+
 	Invocations   int64
 	Partial       int64
 	BatchFailures int64 // function errors, timeouts, invalid responses
@@ -88,7 +113,8 @@ type Summary struct {
 // OK reports whether nothing was lost, every good message was stored and
 // the whole DLQ was read.
 func (s *Summary) OK() bool {
-	return s.Drained && s.Lost == 0 && len(s.Wrong) == 0 && len(s.Stray) == 0 && s.Uploaded == s.Sent && s.InDLQ == s.DLQDepth
+	return s.Drained && s.Lost == 0 && len(s.Wrong) == 0 && len(s.Stray) == 0 && s.Uploaded == s.Sent && s.InDLQ == s.DLQDepth &&
+		len(s.OutOfOrder) == 0 && (!s.Existing || s.ExistingUsed && len(s.StackMade) == 0)
 }
 
 type messageRetries struct {
@@ -110,6 +136,7 @@ func (s *Summary) print(out io.Writer, st *deployed.Stack) {
 	if len(s.Stray) > 0 {
 		fmt.Fprintf(out, "  STRAY OBJECTS      %6d  no message names them: %v\n", len(s.Stray), head(s.Stray, 5))
 	}
+	s.printSource(out)
 	fmt.Fprintf(out, "  retries            %6d  \"upload retry\" lines in CloudWatch Logs, %d messages retried\n", s.Retries, len(s.RetriesByMessage))
 	fmt.Fprintf(out, "  throttled requests %6d  503 SlowDown from the S3 throttle (%d PUTs let through)\n", s.Throttled, s.PutsAdmitted)
 	if len(s.Faults) > 0 {
@@ -303,4 +330,40 @@ func mark(ok bool) string {
 		return "✓"
 	}
 	return "✗"
+}
+
+// printSource prints what sent the messages and who wrote their
+// envelopes, the groups' order and the existing resources, for the runs
+// that have them.
+func (s *Summary) printSource(out io.Writer) {
+	sent := s.Sent + s.Poison
+	switch s.Source {
+	case sourceSNS:
+		fmt.Fprintf(out, "  source             %6d  of %d published through moto's SNS reached the function in moto's notification %s\n",
+			s.Enveloped, sent, mark(s.Enveloped == sent))
+	case sourceEventBridge:
+		fmt.Fprintf(out, "  source             %6d  of %d put on moto's EventBridge reached the function as moto's event %s\n",
+			s.Enveloped, sent, mark(s.Enveloped == sent))
+		fmt.Fprintf(out, "                            each object checked as the event moto delivered (its id and time moto's): id as PutEvents gave it,\n")
+		fmt.Fprintf(out, "                            detail the one sent byte for byte (compact JSON), source %s, detail-type %q\n", eventSource, eventDetailType)
+	}
+	if s.Groups > 0 {
+		kept := "order kept in each"
+		if len(s.OutOfOrder) > 0 {
+			kept = fmt.Sprintf("order BROKEN in %d: %s", len(s.OutOfOrder), strings.Join(head(s.OutOfOrder, 3), "; "))
+		}
+		unseen := ""
+		if s.OrderUnseen > 0 {
+			unseen = fmt.Sprintf(" (%d stored by a cut-off attempt, not placed)", s.OrderUnseen)
+		}
+		fmt.Fprintf(out, "  groups             %6d  FIFO message groups, %s%s %s\n", s.Groups, kept, unseen, mark(len(s.OutOfOrder) == 0))
+	}
+	if s.Existing {
+		made := "the stack created neither"
+		if len(s.StackMade) > 0 {
+			made = "the stack created " + strings.Join(s.StackMade, ", ")
+		}
+		fmt.Fprintf(out, "  existing                  bucket and queues made before the deploy, used by the stack; %s %s\n",
+			made, mark(s.ExistingUsed && len(s.StackMade) == 0))
+	}
 }

@@ -10,41 +10,32 @@ import (
 
 // tracker counts deliveries per message, to tell redeliveries, and keeps
 // each message's first record as the function got it, to render its key.
+// Messages are told by the ID they were sent with (origin).
 type tracker struct {
+	origin     origin
 	mu         sync.Mutex
 	deliveries map[string]int
-	expected   map[string]bool
 	records    map[string]events.SQSMessage
 }
 
-func newTracker() *tracker {
-	return &tracker{deliveries: map[string]int{}, expected: map[string]bool{}, records: map[string]events.SQSMessage{}}
-}
-
-func (t *tracker) expect(ids []string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for _, id := range ids {
-		if id != "" {
-			t.expected[id] = true
-		}
-	}
+func newTracker(o origin) *tracker {
+	return &tracker{origin: o, deliveries: map[string]int{}, records: map[string]events.SQSMessage{}}
 }
 
 func (t *tracker) batch(b esm.Batch) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for _, id := range b.MessageIDs {
-		t.deliveries[id]++
-	}
 	for _, r := range b.Records {
-		if _, ok := t.records[r.MessageId]; !ok {
-			t.records[r.MessageId] = r
+		id, _ := t.origin.of(r)
+		t.deliveries[id]++
+		if _, ok := t.records[id]; !ok {
+			t.records[id] = r
 		}
 	}
 }
 
-// record returns the first record of message id the function got.
+// record returns the first record of message id (as sent) the function
+// got.
 func (t *tracker) record(id string) (events.SQSMessage, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -17,28 +17,33 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/s3uploader/s3uploader/pkg/deployed"
+	"github.com/s3uploader/s3uploader/pkg/twin/feeds"
 	"github.com/s3uploader/s3uploader/pkg/twin/moto"
 )
 
 // clients talk to the local AWS directly (S3 not through the throttle).
 type clients struct {
-	cfn  *cloudformation.Client
-	lam  *lambda.Client
-	sqs  *sqs.Client
-	s3   *s3.Client
-	logs *cloudwatchlogs.Client
-	cw   *cloudwatch.Client
+	cfn    *cloudformation.Client
+	lam    *lambda.Client
+	sqs    *sqs.Client
+	s3     *s3.Client
+	logs   *cloudwatchlogs.Client
+	cw     *cloudwatch.Client
+	sns    *feeds.SNS
+	events *feeds.EventBridge
 }
 
 func newClients(endpoint string) clients {
 	c := moto.AWSConfig(endpoint)
 	return clients{
-		cfn:  cloudformation.NewFromConfig(c),
-		lam:  lambda.NewFromConfig(c),
-		sqs:  sqs.NewFromConfig(c),
-		s3:   s3.NewFromConfig(c, func(o *s3.Options) { o.UsePathStyle = true }),
-		logs: cloudwatchlogs.NewFromConfig(c),
-		cw:   cloudwatch.NewFromConfig(c, moto.CloudWatchOptions),
+		cfn:    cloudformation.NewFromConfig(c),
+		lam:    lambda.NewFromConfig(c),
+		sqs:    sqs.NewFromConfig(c),
+		s3:     s3.NewFromConfig(c, func(o *s3.Options) { o.UsePathStyle = true }),
+		logs:   cloudwatchlogs.NewFromConfig(c),
+		cw:     cloudwatch.NewFromConfig(c, moto.CloudWatchOptions),
+		sns:    feeds.NewSNS(c),
+		events: feeds.NewEventBridge(c),
 	}
 }
 

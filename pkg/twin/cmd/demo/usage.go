@@ -16,6 +16,12 @@ queue drains, checks every object byte for byte, and prints a summary and
 a chart of the run. It exits 1 when a message was lost; Ctrl-C stops
 everything it started.
 
+-source sns or -source eventbridge sends through moto's SNS or EventBridge,
+which write the envelopes the function reads; -groups N sends through FIFO
+queues in N message groups and checks each group was stored in order;
+-existing deploys onto a bucket and queues made beforehand, outside the
+stack.
+
 Usage:
   make demo DEMO_ARGS="[flags]"
   go run ./pkg/twin/cmd/demo [flags]
