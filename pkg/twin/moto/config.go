@@ -10,7 +10,9 @@ import (
 
 // AWSConfig is an SDK configuration for endpoint (a moto server) with
 // static local credentials. S3 clients built from it still need
-// UsePathStyle, CloudWatch clients CloudWatchOptions.
+// UsePathStyle, CloudWatch clients CloudWatchOptions; SNS (service/sns
+// v1.48.0, query protocol) and EventBridge (service/eventbridge v1.55.11,
+// JSON 1.1) clients need nothing more: moto 5.2.1 answers both as built.
 func AWSConfig(endpoint string) aws.Config {
 	return aws.Config{
 		Region:       Region,

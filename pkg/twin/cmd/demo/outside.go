@@ -9,7 +9,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
@@ -25,11 +27,11 @@ func makeOutside(ctx context.Context, c clients, cfg Config) (string, error) {
 		if cfg.Groups > 0 {
 			attrs["FifoTopic"] = "true"
 		}
-		got, err := c.sns.CreateTopic(ctx, topicName(cfg), attrs)
+		out, err := c.sns.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(topicName(cfg)), Attributes: attrs})
 		if err != nil {
 			return "", fmt.Errorf("make the SNS topic %s: %w", topicName(cfg), err)
 		}
-		if want := arn("sns", topicName(cfg)); got != want {
+		if got, want := aws.ToString(out.TopicArn), arn("sns", topicName(cfg)); got != want {
 			return "", fmt.Errorf("SNS topic %s: moto names it %s; the stack is deployed with snsTopicArn=%s", topicName(cfg), got, want)
 		}
 		return "SNS topic " + topicName(cfg) + " made in moto (snsTopicArn)", nil
@@ -81,7 +83,7 @@ func (d *demo) wireSource(ctx context.Context) error {
 	case d.cfg.Source == sourceSNS:
 		return d.subscribeAsDeclared(ctx)
 	case d.cfg.Source == sourceEventBridge:
-		names, err := d.c.events.RuleNamesByTarget(ctx, d.st.QueueARN, "")
+		names, err := ruleNamesByTarget(ctx, d.c.events, d.st.QueueARN)
 		if err != nil {
 			return fmt.Errorf("EventBridge rules targeting %s: %w", d.st.QueueARN, err)
 		}
@@ -110,27 +112,64 @@ func (d *demo) subscribeAsDeclared(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	subs, err := d.c.sns.Subscriptions(ctx, sub.TopicArn)
+	subscribed, err := hasSubscription(ctx, d.c.sns, sub)
 	if err != nil {
 		return fmt.Errorf("subscriptions of %s: %w", sub.TopicArn, err)
 	}
-	for _, s := range subs {
-		if s.Protocol == sub.Protocol && s.Endpoint == sub.Endpoint {
-			fmt.Fprintf(d.out, "  topic     %s → the queue (subscribed by moto's CloudFormation)\n", sub.TopicArn)
-			return nil
-		}
+	if subscribed {
+		fmt.Fprintf(d.out, "  topic     %s → the queue (subscribed by moto's CloudFormation)\n", sub.TopicArn)
+		return nil
 	}
 	attrs := map[string]string{}
 	if sub.Raw {
 		attrs["RawMessageDelivery"] = "true"
 	}
-	if _, err := d.c.sns.Subscribe(ctx, sub.TopicArn, sub.Protocol, sub.Endpoint, attrs); err != nil {
+	_, err = d.c.sns.Subscribe(ctx, &sns.SubscribeInput{TopicArn: aws.String(sub.TopicArn), Protocol: aws.String(sub.Protocol),
+		Endpoint: aws.String(sub.Endpoint), Attributes: attrs, ReturnSubscriptionArn: true})
+	if err != nil {
 		return fmt.Errorf("subscribe %s to %s: %w", sub.Endpoint, sub.TopicArn, err)
 	}
 	d.sum.Subscribed = true
 	fmt.Fprintf(d.out, "  topic     %s → the queue, protocol %s, raw %v\n", sub.TopicArn, sub.Protocol, sub.Raw)
 	fmt.Fprintf(d.out, "  moto's CloudFormation skips AWS::SNS::Subscription: the demo subscribed the queue as the template declares\n")
 	return nil
+}
+
+// hasSubscription reports whether sub's topic has a subscription of its
+// protocol and endpoint.
+func hasSubscription(ctx context.Context, c *sns.Client, sub subscription) (bool, error) {
+	p := sns.NewListSubscriptionsByTopicPaginator(c, &sns.ListSubscriptionsByTopicInput{TopicArn: aws.String(sub.TopicArn)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return false, err
+		}
+		for _, s := range page.Subscriptions {
+			if aws.ToString(s.Protocol) == sub.Protocol && aws.ToString(s.Endpoint) == sub.Endpoint {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// ruleNamesByTarget returns the rules of the default event bus that have
+// targetArn among their targets. (The SDK has no paginator for
+// ListRuleNamesByTarget: a token answered twice ends the list.)
+func ruleNamesByTarget(ctx context.Context, c *eventbridge.Client, targetArn string) ([]string, error) {
+	var names []string
+	in := &eventbridge.ListRuleNamesByTargetInput{TargetArn: aws.String(targetArn)}
+	for {
+		out, err := c.ListRuleNamesByTarget(ctx, in)
+		if err != nil {
+			return names, err
+		}
+		names = append(names, out.RuleNames...)
+		if aws.ToString(out.NextToken) == "" || aws.ToString(out.NextToken) == aws.ToString(in.NextToken) {
+			return names, nil
+		}
+		in.NextToken = out.NextToken
+	}
 }
 
 // declaredSubscription reads the stack's deployed template (GetTemplate)

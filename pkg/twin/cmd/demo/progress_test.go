@@ -40,13 +40,18 @@ func TestSendProgressInAFile(t *testing.T) {
 func TestPlainProgress(t *testing.T) {
 	var out bytes.Buffer
 	begin := time.Unix(1000, 0)
-	p := &plainProgress{w: &out, total: 303, begin: begin, status: func() string { return "DLQ 3" }}
+	// status runs after the line has read the count: the test adds to
+	// the count only once the line for the previous tick has it.
+	asked := make(chan struct{})
+	p := &plainProgress{w: &out, total: 303, begin: begin, status: func() string { asked <- struct{}{}; return "DLQ 3" }}
 	ticks, stop, done := make(chan time.Time), make(chan struct{}), make(chan struct{})
 	go func() { defer close(done); p.run(ticks, stop) }()
 	p.sent.Add(100)
 	ticks <- begin.Add(5 * time.Second)
+	<-asked
 	p.sent.Add(203)
 	ticks <- begin.Add(10 * time.Second)
+	<-asked
 	close(stop)
 	<-done
 	want := "    5.0s  sent 100 of 303 │ DLQ 3\n   10.0s  sent 303 of 303 │ DLQ 3\n"

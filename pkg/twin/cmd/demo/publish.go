@@ -2,53 +2,79 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
+	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/s3uploader/s3uploader/pkg/loadgen"
 	"github.com/s3uploader/s3uploader/pkg/record"
-	"github.com/s3uploader/s3uploader/pkg/twin/feeds"
 )
 
 // batcher is where the sender's batches go: the queue itself
 // (*sqs.Client), or a source that feeds it.
 type batcher = loadgen.SQS
 
+// snsPublisher is the SNS call topicBatches makes (*sns.Client).
+type snsPublisher interface {
+	PublishBatch(context.Context, *sns.PublishBatchInput, ...func(*sns.Options)) (*sns.PublishBatchOutput, error)
+}
+
+// eventPutter is the EventBridge call eventBatches makes
+// (*eventbridge.Client).
+type eventPutter interface {
+	PutEvents(context.Context, *eventbridge.PutEventsInput, ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error)
+}
+
 // topicBatches publishes the sender's batches to an SNS topic: each
 // SendMessageBatch becomes one PublishBatch of the same entries (body,
 // message attributes, FIFO group and deduplication ID), so the queue gets
 // the notifications moto's SNS writes. Its answer names each entry's SNS
-// MessageId.
+// MessageId; an entry SNS neither published nor refused is failed.
 type topicBatches struct {
-	sns      *feeds.SNS
+	sns      snsPublisher
 	topicArn string
 }
 
 func (t topicBatches) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
-	pubs := make([]feeds.Publication, len(in.Entries))
+	entries := make([]snstypes.PublishBatchRequestEntry, len(in.Entries))
 	for i, e := range in.Entries {
-		attrs := map[string]feeds.Attribute{}
+		attrs := make(map[string]snstypes.MessageAttributeValue, len(e.MessageAttributes))
 		for k, a := range e.MessageAttributes {
-			attrs[k] = feeds.Attribute{DataType: aws.ToString(a.DataType), StringValue: aws.ToString(a.StringValue)}
+			attrs[k] = snstypes.MessageAttributeValue{DataType: a.DataType, StringValue: a.StringValue, BinaryValue: a.BinaryValue}
 		}
-		pubs[i] = feeds.Publication{ID: aws.ToString(e.Id), Message: aws.ToString(e.MessageBody), Attributes: attrs,
-			GroupID: aws.ToString(e.MessageGroupId), DeduplicationID: aws.ToString(e.MessageDeduplicationId)}
+		entries[i] = snstypes.PublishBatchRequestEntry{Id: e.Id, Message: e.MessageBody, MessageAttributes: attrs,
+			MessageGroupId: e.MessageGroupId, MessageDeduplicationId: e.MessageDeduplicationId}
 	}
-	res, err := t.sns.PublishBatch(ctx, t.topicArn, pubs)
+	res, err := t.sns.PublishBatch(ctx, &sns.PublishBatchInput{TopicArn: aws.String(t.topicArn), PublishBatchRequestEntries: entries})
 	if err != nil {
 		return nil, err
 	}
+	published := map[string]string{}
+	for _, p := range res.Successful {
+		published[aws.ToString(p.Id)] = aws.ToString(p.MessageId)
+	}
+	refused := map[string]snstypes.BatchResultErrorEntry{}
+	for _, f := range res.Failed {
+		refused[aws.ToString(f.Id)] = f
+	}
 	out := &sqs.SendMessageBatchOutput{}
-	for _, p := range pubs {
-		if id, ok := res.MessageIDs[p.ID]; ok {
-			out.Successful = append(out.Successful, sqstypes.SendMessageBatchResultEntry{Id: aws.String(p.ID), MessageId: aws.String(id)})
+	for _, e := range in.Entries {
+		id := aws.ToString(e.Id)
+		if mid, ok := published[id]; ok {
+			out.Successful = append(out.Successful, sqstypes.SendMessageBatchResultEntry{Id: e.Id, MessageId: aws.String(mid)})
+		} else if f, ok := refused[id]; ok {
+			out.Failed = append(out.Failed, failedEntry(id, aws.ToString(f.Code), aws.ToString(f.Message)))
 		} else {
-			out.Failed = append(out.Failed, failedEntry(p.ID, res.Failed[p.ID]))
+			out.Failed = append(out.Failed, failedEntry(id, "", ""))
 		}
 	}
 	return out, nil
@@ -59,36 +85,40 @@ func (t topicBatches) SendMessageBatch(ctx context.Context, in *sqs.SendMessageB
 // whose detail carries its key and body (eventDetail), so the queue gets
 // the events moto's EventBridge writes. Its answer names each entry's
 // event ID.
-type eventBatches struct{ events *feeds.EventBridge }
+type eventBatches struct{ events eventPutter }
 
 func (b eventBatches) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
-	evs := make([]feeds.Event, len(in.Entries))
+	entries := make([]ebtypes.PutEventsRequestEntry, len(in.Entries))
 	for i, e := range in.Entries {
 		a := e.MessageAttributes
 		b64 := aws.ToString(a[record.AttrContentEncoding].StringValue) == "base64"
-		evs[i] = feeds.Event{Source: eventSource, DetailType: eventDetailType,
-			Detail: string(eventDetail(aws.ToString(a["key"].StringValue), aws.ToString(e.MessageBody), b64))}
+		entries[i] = ebtypes.PutEventsRequestEntry{Source: aws.String(eventSource), DetailType: aws.String(eventDetailType),
+			Detail: aws.String(string(eventDetail(aws.ToString(a["key"].StringValue), aws.ToString(e.MessageBody), b64)))}
 	}
-	res, err := b.events.PutEvents(ctx, evs)
+	res, err := b.events.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: entries})
 	if err != nil {
 		return nil, err
 	}
+	if len(res.Entries) != len(entries) {
+		return nil, fmt.Errorf("events PutEvents: %d entries answered for %d events", len(res.Entries), len(entries))
+	}
 	out := &sqs.SendMessageBatchOutput{}
 	for i, e := range in.Entries {
-		if res.Failed[i] != nil {
-			out.Failed = append(out.Failed, failedEntry(aws.ToString(e.Id), res.Failed[i]))
+		r := res.Entries[i]
+		if r.ErrorCode != nil || r.EventId == nil {
+			out.Failed = append(out.Failed, failedEntry(aws.ToString(e.Id), aws.ToString(r.ErrorCode), aws.ToString(r.ErrorMessage)))
 			continue
 		}
-		out.Successful = append(out.Successful, sqstypes.SendMessageBatchResultEntry{Id: e.Id, MessageId: aws.String(res.EventIDs[i])})
+		out.Successful = append(out.Successful, sqstypes.SendMessageBatchResultEntry{Id: e.Id, MessageId: r.EventId})
 	}
 	return out, nil
 }
 
-func failedEntry(id string, err error) sqstypes.BatchResultErrorEntry {
-	code, msg := "Unknown", "no answer for the entry"
-	var ae *feeds.APIError
-	if errors.As(err, &ae) {
-		code, msg = ae.Code, ae.Message
+// failedEntry is the SendMessageBatch failure of entry id that a source
+// refused with code and msg ("": no answer for the entry).
+func failedEntry(id, code, msg string) sqstypes.BatchResultErrorEntry {
+	if code == "" {
+		code, msg = "Unknown", cmp.Or(msg, "no answer for the entry")
 	}
 	return sqstypes.BatchResultErrorEntry{Id: aws.String(id), Code: aws.String(code), Message: aws.String(msg), SenderFault: true}
 }

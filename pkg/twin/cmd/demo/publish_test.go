@@ -1,11 +1,19 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/s3uploader/s3uploader/pkg/loadgen"
 )
@@ -78,5 +86,117 @@ func TestOrigin(t *testing.T) {
 	}
 	if !strings.Contains(formText(Config{Source: sourceSNS, Groups: 2}), "s3uploader-demo.fifo") {
 		t.Errorf("formText(-source sns -groups 2) = %q; want the FIFO topic named", formText(Config{Source: sourceSNS, Groups: 2}))
+	}
+}
+
+type fakeSNS func(*sns.PublishBatchInput) (*sns.PublishBatchOutput, error)
+
+func (f fakeSNS) PublishBatch(_ context.Context, in *sns.PublishBatchInput, _ ...func(*sns.Options)) (*sns.PublishBatchOutput, error) {
+	return f(in)
+}
+
+type fakeEvents func(*eventbridge.PutEventsInput) (*eventbridge.PutEventsOutput, error)
+
+func (f fakeEvents) PutEvents(_ context.Context, in *eventbridge.PutEventsInput, _ ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error) {
+	return f(in)
+}
+
+// sqsEntry is a sender's batch entry: body, key and, for FIFO, group and
+// deduplication ID.
+func sqsEntry(id, body, key, group string) sqstypes.SendMessageBatchRequestEntry {
+	e := sqstypes.SendMessageBatchRequestEntry{Id: aws.String(id), MessageBody: aws.String(body),
+		MessageAttributes: map[string]sqstypes.MessageAttributeValue{
+			"key":              {DataType: aws.String("String"), StringValue: aws.String(key)},
+			"content-encoding": {DataType: aws.String("String"), StringValue: aws.String("base64")},
+		}}
+	if group != "" {
+		e.MessageGroupId, e.MessageDeduplicationId = aws.String(group), aws.String("d"+id)
+	}
+	return e
+}
+
+// TestTopicBatches: a SendMessageBatch goes out as one PublishBatch of
+// the same entries (body, attributes, group, deduplication ID), and its
+// answer comes back by entry ID: published with the SNS MessageId,
+// refused with SNS's code, unanswered as Unknown; an error of the whole
+// call is returned as it is.
+func TestTopicBatches(t *testing.T) {
+	var got *sns.PublishBatchInput
+	pub := fakeSNS(func(in *sns.PublishBatchInput) (*sns.PublishBatchOutput, error) {
+		got = in
+		if aws.ToString(in.TopicArn) == "missing" {
+			return nil, errors.New("NotFound")
+		}
+		return &sns.PublishBatchOutput{
+			Successful: []snstypes.PublishBatchResultEntry{{Id: aws.String("0"), MessageId: aws.String("m-0")}},
+			Failed:     []snstypes.BatchResultErrorEntry{{Id: aws.String("1"), Code: aws.String("InvalidParameter"), Message: aws.String("bad")}},
+		}, nil
+	})
+	in := &sqs.SendMessageBatchInput{Entries: []sqstypes.SendMessageBatchRequestEntry{
+		sqsEntry("0", "AP8=", "a/b.txt", "g1"), sqsEntry("1", "x", "a/1", ""), sqsEntry("2", "y", "a/2", "")}}
+	out, err := topicBatches{sns: pub, topicArn: "arn:t.fifo"}.SendMessageBatch(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(got.TopicArn) != "arn:t.fifo" || len(got.PublishBatchRequestEntries) != 3 {
+		t.Fatalf("PublishBatch(%s, %d entries); want arn:t.fifo, 3", aws.ToString(got.TopicArn), len(got.PublishBatchRequestEntries))
+	}
+	e0, e1 := got.PublishBatchRequestEntries[0], got.PublishBatchRequestEntries[1]
+	if aws.ToString(e0.Id) != "0" || aws.ToString(e0.Message) != "AP8=" || aws.ToString(e0.MessageGroupId) != "g1" ||
+		aws.ToString(e0.MessageDeduplicationId) != "d0" || aws.ToString(e0.MessageAttributes["key"].StringValue) != "a/b.txt" ||
+		aws.ToString(e0.MessageAttributes["content-encoding"].DataType) != "String" {
+		t.Errorf("entry 0: id %q, message %q, group %q, deduplication %q, key %q; want 0, AP8=, g1, d0, a/b.txt (String)",
+			aws.ToString(e0.Id), aws.ToString(e0.Message), aws.ToString(e0.MessageGroupId), aws.ToString(e0.MessageDeduplicationId),
+			aws.ToString(e0.MessageAttributes["key"].StringValue))
+	}
+	if e1.MessageGroupId != nil || e1.MessageDeduplicationId != nil {
+		t.Errorf("entry 1 sent group %v, deduplication %v; want neither", e1.MessageGroupId, e1.MessageDeduplicationId)
+	}
+	if len(out.Successful) != 1 || aws.ToString(out.Successful[0].Id) != "0" || aws.ToString(out.Successful[0].MessageId) != "m-0" {
+		t.Errorf("%d successful; want entry 0 alone, as m-0", len(out.Successful))
+	}
+	codes := map[string]string{}
+	for _, f := range out.Failed {
+		codes[aws.ToString(f.Id)] = aws.ToString(f.Code)
+	}
+	if len(codes) != 2 || codes["1"] != "InvalidParameter" || codes["2"] != "Unknown" {
+		t.Errorf("Failed codes = %v; want 1 InvalidParameter, 2 Unknown", codes)
+	}
+	if _, err := (topicBatches{sns: pub, topicArn: "missing"}).SendMessageBatch(context.Background(), in); err == nil || err.Error() != "NotFound" {
+		t.Errorf("SendMessageBatch(missing topic) = %v; want the call's error", err)
+	}
+}
+
+// TestEventBatches: each entry goes out as an event of the demo's source
+// and type whose detail is eventDetail of its key and body; the answer
+// comes back in order, a refused event failed with EventBridge's code; an
+// answer of another length is an error.
+func TestEventBatches(t *testing.T) {
+	var got *eventbridge.PutEventsInput
+	answer := []ebtypes.PutEventsResultEntry{{EventId: aws.String("ev-0")},
+		{ErrorCode: aws.String("InternalFailure"), ErrorMessage: aws.String("try again")}}
+	put := fakeEvents(func(in *eventbridge.PutEventsInput) (*eventbridge.PutEventsOutput, error) {
+		got = in
+		return &eventbridge.PutEventsOutput{Entries: answer, FailedEntryCount: 1}, nil
+	})
+	in := &sqs.SendMessageBatchInput{Entries: []sqstypes.SendMessageBatchRequestEntry{
+		sqsEntry("0", "AP8=", "a/b.txt", ""), sqsEntry("1", "x", "a/1", "")}}
+	out, err := eventBatches{events: put}.SendMessageBatch(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e0 := got.Entries[0]
+	if aws.ToString(e0.Source) != eventSource || aws.ToString(e0.DetailType) != eventDetailType || e0.EventBusName != nil ||
+		aws.ToString(e0.Detail) != string(eventDetail("a/b.txt", "AP8=", true)) {
+		t.Errorf("event 0: source %q, type %q, bus %v, detail %s; want %s, %s, the default, %s", aws.ToString(e0.Source), aws.ToString(e0.DetailType),
+			e0.EventBusName, aws.ToString(e0.Detail), eventSource, eventDetailType, eventDetail("a/b.txt", "AP8=", true))
+	}
+	if len(out.Successful) != 1 || aws.ToString(out.Successful[0].MessageId) != "ev-0" ||
+		len(out.Failed) != 1 || aws.ToString(out.Failed[0].Id) != "1" || aws.ToString(out.Failed[0].Code) != "InternalFailure" {
+		t.Errorf("SendMessageBatch: %d successful, %d failed; want 0 as ev-0, 1 failed InternalFailure", len(out.Successful), len(out.Failed))
+	}
+	answer = answer[:1]
+	if _, err := (eventBatches{events: put}).SendMessageBatch(context.Background(), in); err == nil {
+		t.Errorf("SendMessageBatch with one answer for two events = nil; want an error")
 	}
 }

@@ -12,12 +12,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/s3uploader/s3uploader/pkg/deployed"
-	"github.com/s3uploader/s3uploader/pkg/twin/feeds"
 	"github.com/s3uploader/s3uploader/pkg/twin/moto"
 )
 
@@ -29,8 +30,8 @@ type clients struct {
 	s3     *s3.Client
 	logs   *cloudwatchlogs.Client
 	cw     *cloudwatch.Client
-	sns    *feeds.SNS
-	events *feeds.EventBridge
+	sns    *sns.Client
+	events *eventbridge.Client
 }
 
 func newClients(endpoint string) clients {
@@ -42,8 +43,8 @@ func newClients(endpoint string) clients {
 		s3:     s3.NewFromConfig(c, func(o *s3.Options) { o.UsePathStyle = true }),
 		logs:   cloudwatchlogs.NewFromConfig(c),
 		cw:     cloudwatch.NewFromConfig(c, moto.CloudWatchOptions),
-		sns:    feeds.NewSNS(c),
-		events: feeds.NewEventBridge(c),
+		sns:    sns.NewFromConfig(c),
+		events: eventbridge.NewFromConfig(c),
 	}
 }
 
