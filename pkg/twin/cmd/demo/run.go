@@ -387,7 +387,7 @@ func (d *demo) report(ctx context.Context) {
 	d.sum.Phases = d.times.all()
 	d.sum.print(d.out, d.st)
 	if d.cfg.Keep {
-		printKeep(d.out, d.srv.Endpoint, d.st, d.front, d.sum.Metrics)
+		printKeep(d.out, d.cfg, d.srv.Endpoint, d.st, d.front, d.sum.Metrics)
 		<-ctx.Done()
 		fmt.Fprintln(d.out, "\nstopping…")
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -118,5 +119,50 @@ func TestExistingContext(t *testing.T) {
 	cfg.Ctx = contextFlags{}
 	if vis, count, _ := existingQueueSettings(cfg); vis != 4*time.Second || count != stackMaxReceiveCount {
 		t.Errorf("existingQueueSettings (defaults) = %s, %d; want 4s, %d", vis, count, stackMaxReceiveCount)
+	}
+}
+
+// TestSendCommand: -keep's command for a message of your own goes the way
+// the run's messages went: a FIFO queue needs a message group, a topic is
+// published to, the bus gets an event the stack's rule matches.
+func TestSendCommand(t *testing.T) {
+	const endpoint, queue = "http://localhost:5000", "http://localhost:5000/123456789012/q"
+	tests := map[string]struct {
+		cfg     Config
+		want    []string
+		wantNot []string
+	}{
+		"queue":       {cfg: Config{Source: sourceQueue}, want: []string{"sqs send-message --queue-url " + queue, `"StringValue":"hand/hello.txt"`}, wantNot: []string{"group"}},
+		"fifo queue":  {cfg: Config{Source: sourceQueue, Groups: 4}, want: []string{"sqs send-message", "--message-group-id hand"}},
+		"sns":         {cfg: Config{Source: sourceSNS}, want: []string{"sns publish --topic-arn " + arn("sns", demoTopic) + " ", "--message 'hello'"}},
+		"fifo sns":    {cfg: Config{Source: sourceSNS, Groups: 2}, want: []string{arn("sns", demoTopic+".fifo"), "--message-group-id hand"}},
+		"eventbridge": {cfg: Config{Source: sourceEventBridge}, want: []string{"events put-events --entries '"}},
+		"envelope":    {cfg: Config{Source: sourceQueue, Envelope: "sns"}, want: []string{"reads sns envelopes", "InvalidEnvelope"}},
+	}
+	for name, tt := range tests {
+		got := sendCommand(tt.cfg, endpoint, queue)
+		for _, w := range tt.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: sendCommand =\n%s\nwant it to contain %q", name, got, w)
+			}
+		}
+		for _, w := range tt.wantNot {
+			if strings.Contains(got, w) {
+				t.Errorf("%s: sendCommand =\n%s\nwant no %q", name, got, w)
+			}
+		}
+	}
+	// The event is one the stack's rule matches, with a detail the
+	// function takes: a JSON object.
+	cmd := sendCommand(Config{Source: sourceEventBridge}, endpoint, queue)
+	_, entries, _ := strings.Cut(cmd, "--entries '")
+	entries, _, _ = strings.Cut(entries, "'")
+	var put []struct{ Source, DetailType, Detail string }
+	if err := json.Unmarshal([]byte(entries), &put); err != nil || len(put) != 1 {
+		t.Fatalf("put-events entries %q: %v", entries, err)
+	}
+	var detail map[string]any
+	if put[0].Source != eventSource || json.Unmarshal([]byte(put[0].Detail), &detail) != nil {
+		t.Errorf("put-events entry %+v; want source %s and a JSON object as detail", put[0], eventSource)
 	}
 }

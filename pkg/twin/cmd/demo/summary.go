@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -288,12 +289,11 @@ func codes(m map[string]int) string {
 	return strings.Join(s, " ")
 }
 
-func printKeep(out io.Writer, endpoint string, st *deployed.Stack, front *s3Front, m runMetrics) {
+func printKeep(out io.Writer, cfg Config, endpoint string, st *deployed.Stack, front *s3Front, m runMetrics) {
 	fmt.Fprintf(out, `
 ══ still running (Ctrl-C stops everything) ═════════════════════════
   export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=%s
-  aws --endpoint-url %s sqs send-message --queue-url %s \
-      --message-body 'hello' --message-attributes '{"key":{"DataType":"String","StringValue":"hand/hello.txt"}}'
+%s
   aws --endpoint-url %s s3 ls s3://%s/%s --recursive
   aws --endpoint-url %s logs filter-log-events --log-group-name %s --filter-pattern '"upload retry"'
   aws --endpoint-url %s sqs receive-message --queue-url %s --message-attribute-names All
@@ -302,8 +302,35 @@ func printKeep(out io.Writer, endpoint string, st *deployed.Stack, front *s3Fron
       --dimensions Name=FunctionName,Value=%s --statistics Sum --period 3600 \
       --start-time $(date -u -d '-1 hour' +%%FT%%TZ) --end-time $(date -u -d '+1 hour' +%%FT%%TZ)
   (the function's S3 endpoint, with the throttle: %s)
-`, st.Region, endpoint, st.QueueURL, endpoint, st.Bucket, st.KeyPrefix, endpoint, st.LogGroup, endpoint, st.DLQURL,
+`, st.Region, sendCommand(cfg, endpoint, st.QueueURL), endpoint, st.Bucket, st.KeyPrefix, endpoint, st.LogGroup, endpoint, st.DLQURL,
 		endpoint, m.Namespace, endpoint, m.Namespace, m.FunctionName, front.URL)
+}
+
+// sendCommand is the AWS CLI command that sends one message of your own
+// the way this run's messages went: to the queue (with a message group
+// on a FIFO queue), published to the SNS topic, or put on the event bus.
+func sendCommand(cfg Config, endpoint, queueURL string) string {
+	const key = `'{"key":{"DataType":"String","StringValue":"hand/hello.txt"}}'`
+	group := ""
+	if cfg.Groups > 0 {
+		group = " --message-group-id hand --message-deduplication-id hand-$(date +%s%N)"
+	}
+	switch {
+	case cfg.Source == sourceSNS:
+		return fmt.Sprintf("  aws --endpoint-url %s sns publish --topic-arn %s%s \\\n      --message 'hello' --message-attributes %s",
+			endpoint, arn("sns", topicName(cfg)), group, key)
+	case cfg.Source == sourceEventBridge:
+		// An event carries no message attributes: it is stored as
+		// received, under the prefix at its event id.
+		entry, _ := json.Marshal([]map[string]string{{"Source": eventSource, "DetailType": eventDetailType,
+			"Detail": `{"message":"hello"}`}})
+		return fmt.Sprintf("  aws --endpoint-url %s events put-events --entries '%s'   # stored as received, at the prefix + its EventId", endpoint, entry)
+	case cfg.Envelope != "" && cfg.Envelope != "none":
+		return fmt.Sprintf("  (the function reads %s envelopes here: a bare message would be dead-lettered InvalidEnvelope)\n"+
+			"  aws --endpoint-url %s sqs send-message --queue-url %s --message-body 'hello'", cfg.Envelope, endpoint, queueURL)
+	}
+	return fmt.Sprintf("  aws --endpoint-url %s sqs send-message --queue-url %s%s \\\n      --message-body 'hello' --message-attributes %s",
+		endpoint, queueURL, group, key)
 }
 
 // printMetrics prints the function's metrics read back from the local
