@@ -240,8 +240,10 @@ var timedOut = []byte("Task timed out after ")
 
 // classify turns the emulator's answer into a *FunctionError, or nil for a
 // normal response. The emulator sets no X-Amz-Function-Error header: a
-// returned error is HTTP 200 with errorMessage and errorType, a panic is
-// 502, a timeout is HTTP 200 with plain text.
+// returned error is HTTP 200 with errorMessage and errorType, a timeout is
+// HTTP 200 with plain text, and a runtime that exited without answering
+// (a crash, or an init that failed and exited) is a 502 with an empty
+// body, which Lambda reports as Runtime.ExitError.
 func classify(status int, body []byte) *FunctionError {
 	if bytes.HasPrefix(body, timedOut) {
 		return &FunctionError{Type: "Sandbox.Timedout", Message: string(body), Status: status}
@@ -254,6 +256,8 @@ func classify(status int, body []byte) *FunctionError {
 	switch {
 	case isErr:
 		return &FunctionError{Type: fe.Type, Message: *fe.Message, Status: status}
+	case status == http.StatusBadGateway && len(bytes.TrimSpace(body)) == 0:
+		return &FunctionError{Type: "Runtime.ExitError", Message: "the runtime exited without answering: its log says why", Status: status}
 	case status != http.StatusOK:
 		return &FunctionError{Type: "Runtime.Unknown", Message: fmt.Sprintf("HTTP %d: %.200s", status, body), Status: status}
 	}

@@ -21,7 +21,7 @@ func emulatorPath(t *testing.T) string {
 	if p := os.Getenv("RIE"); p != "" {
 		return p
 	}
-	if p, err := filepath.Abs("../../../.tools/bin/aws-lambda-rie"); err == nil {
+	if p, err := filepath.Abs("../../.tools/bin/aws-lambda-rie"); err == nil {
 		if _, err := os.Stat(p); err == nil {
 			return p
 		}
@@ -66,9 +66,11 @@ func TestInvoke(t *testing.T) {
 		"error":   {payload: `{"error":"boom"}`, errType: "errorString"},
 		"panic":   {payload: `{"panic":true}`, errType: "string"},
 		"timeout": {payload: `{"sleep_ms":3000}`, errType: "Sandbox.Timedout"},
-		"after":   {payload: `{"b":2}`, want: `{"b":2}`}, // runtime restarted
+		// A runtime that exits without answering, as an init that fails does.
+		"exit":  {payload: `{"exit":3}`, errType: "Runtime.ExitError"},
+		"after": {payload: `{"b":2}`, want: `{"b":2}`}, // runtime restarted
 	}
-	for _, name := range []string{"echo", "null", "error", "panic", "timeout", "after"} {
+	for _, name := range []string{"echo", "null", "error", "panic", "timeout", "exit", "after"} {
 		tc := tests[name]
 		t.Run(name, func(t *testing.T) {
 			got, err := e.Invoke(context.Background(), []byte(tc.payload))

@@ -4,6 +4,7 @@
 //	{"sleep_ms": 50}          wait (deaf to the deadline), then answer like echo
 //	{"error": "boom"}         return an error
 //	{"panic": true}           panic
+//	{"exit": 3}               exit with that code, answering nothing
 //	{"raw": <any JSON>}       answer with that value as is
 //	anything else             answer with the payload itself
 //
@@ -16,6 +17,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -27,6 +29,7 @@ type command struct {
 	SleepMS int             `json:"sleep_ms"`
 	Error   string          `json:"error"`
 	Panic   bool            `json:"panic"`
+	Exit    int             `json:"exit"`
 	Raw     json.RawMessage `json:"raw"`
 	Records []events.SQSMessage
 }
@@ -47,6 +50,8 @@ func handle(ctx context.Context, payload json.RawMessage) (json.RawMessage, erro
 		return nil, errors.New(c.Error)
 	case c.Panic:
 		panic("asked to panic")
+	case c.Exit != 0:
+		os.Exit(c.Exit)
 	case c.Raw != nil:
 		return c.Raw, nil
 	case len(c.Records) > 0:
