@@ -19,6 +19,8 @@ import (
 
 	"github.com/s3uploader/s3uploader/pkg/proc"
 	"github.com/s3uploader/s3uploader/pkg/s3sim"
+
+	"github.com/s3uploader/s3uploader/pkg/rie"
 )
 
 // root is the module's root, from this package's folder.
@@ -31,7 +33,7 @@ func emulator(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := FindEmulator("", abs)
+	p, err := rie.FindEmulator(abs)
 	if err != nil {
 		t.Skipf("%v", err)
 	}

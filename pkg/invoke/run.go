@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -41,11 +42,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, fmt.Errorf("-object %s/%s=%s: %w", s.Bucket, s.Key, s.File, errors.Unwrap(err))
 		}
 	}
-	if o.Emulator, err = FindEmulator(o.Emulator, o.Root); err != nil {
+	if o.Emulator, err = emulatorPath(o.Emulator, o.Root); err != nil {
 		return nil, err
 	}
-	bootstrap, err := Build(ctx, o.Root, o.Out)
-	if err != nil {
+	bootstrap := filepath.Join(o.Out, "bootstrap")
+	if err := rie.BuildBootstrap(ctx, o.Root, FunctionPackage, runtime.GOARCH, bootstrap); err != nil {
 		return nil, err
 	}
 	region := cmp.Or(ev.SQS.Records[0].AWSRegion, "us-east-1")
@@ -75,6 +76,18 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	return res, nil
 }
 
+// emulatorPath returns path, the -rie flag's emulator, when it is set and
+// exists, else the one rie.FindEmulator finds.
+func emulatorPath(path, root string) (string, error) {
+	if path == "" {
+		return rie.FindEmulator(root)
+	}
+	if _, err := os.Stat(path); err != nil {
+		return "", fmt.Errorf("aws-lambda-rie: %w", err)
+	}
+	return path, nil
+}
+
 // withDefaults fills the zero fields of o but Emulator, and checks Event
 // is set.
 func (o Options) withDefaults() (Options, error) {
@@ -86,7 +99,7 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	var err error
 	if o.Root == "" {
-		if o.Root, err = FindRoot("."); err != nil {
+		if o.Root, err = rie.ModuleRoot("."); err != nil {
 			return o, err
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/s3uploader/s3uploader/pkg/rie"
 )
 
 // SamplesDir is the folder of the sample events, relative to the root.
@@ -101,7 +103,7 @@ func (s Sample) Args() ([]string, error) {
 func ListSamples(w io.Writer, root string) error {
 	if root == "" {
 		var err error
-		if root, err = FindRoot("."); err != nil {
+		if root, err = rie.ModuleRoot("."); err != nil {
 			return err
 		}
 	}

@@ -1,6 +1,10 @@
 // Package rie runs a Lambda function's bootstrap under the AWS Lambda
 // Runtime Interface Emulator (aws-lambda-rie) and invokes it over HTTP.
 //
+// BuildBootstrap builds a bootstrap with the flags of the deployed build
+// (the stack's app, make invoke and the cold-start benchmark all use it),
+// and FindEmulator finds the emulator `make rie` installs.
+//
 // The emulator serves one invocation at a time, so an Emulator serializes
 // its invokes and a Pool holds one emulator per concurrent invocation.
 // Both of an emulator's addresses are bound to 127.0.0.1 on free ports;

@@ -15,22 +15,18 @@ import (
 	"github.com/s3uploader/s3uploader/pkg/proc"
 )
 
-// emulatorPath finds aws-lambda-rie: $RIE, the project's .tools/bin, or PATH.
+// emulatorPath finds aws-lambda-rie as the commands do, or skips.
 func emulatorPath(t *testing.T) string {
 	t.Helper()
-	if p := os.Getenv("RIE"); p != "" {
-		return p
+	root, err := ModuleRoot(".")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if p, err := filepath.Abs("../../.tools/bin/aws-lambda-rie"); err == nil {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
+	p, err := FindEmulator(root)
+	if err != nil {
+		t.Skip(err)
 	}
-	if p, err := exec.LookPath("aws-lambda-rie"); err == nil {
-		return p
-	}
-	t.Skip("aws-lambda-rie not installed (make tools)")
-	return ""
+	return p
 }
 
 func buildFn(t *testing.T) string {

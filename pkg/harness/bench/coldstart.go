@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -51,18 +50,12 @@ func (c ColdStartResult) InvokeRatio() float64 {
 	return median(c.Function).Seconds() / median(c.Hello).Seconds()
 }
 
-// Build builds the bootstrap of the Go package pkg (a path relative to the
-// module root, like ./functions/uploader) for Linux on this machine's
+// build builds the bootstrap of the Go package pkg (a path relative to
+// the module root, like ./functions/uploader) for Linux on this machine's
 // architecture, as the function is built for Lambda, into dir.
-func Build(ctx context.Context, root, pkg, dir string) (string, error) {
+func build(ctx context.Context, root, pkg, dir string) (string, error) {
 	out := filepath.Join(dir, filepath.Base(pkg), "bootstrap")
-	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", out, pkg)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
-	}
-	return out, nil
+	return out, rie.BuildBootstrap(ctx, root, pkg, runtime.GOARCH, out)
 }
 
 // ColdStart builds ./functions/uploader and the hello-world function under
@@ -77,11 +70,11 @@ func ColdStart(ctx context.Context, root, emulator string, runs int) (ColdStartR
 		return res, err
 	}
 	defer os.RemoveAll(dir)
-	fn, err := Build(ctx, root, "./functions/uploader", dir)
+	fn, err := build(ctx, root, "./functions/uploader", dir)
 	if err != nil {
 		return res, err
 	}
-	hello, err := Build(ctx, root, "./pkg/harness/bench/testdata/hello", dir)
+	hello, err := build(ctx, root, "./pkg/harness/bench/testdata/hello", dir)
 	if err != nil {
 		return res, err
 	}
@@ -182,43 +175,4 @@ func invokeTwice(ctx context.Context, cfg rie.Config, payload []byte) (timings, 
 		return t, err
 	}
 	return timings{init: time.Duration(msInit * float64(time.Millisecond)), cold: d[0], warm: d[1]}, nil
-}
-
-// ModuleRoot returns the directory of the go.mod above the working
-// directory.
-func ModuleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
-
-// FindEmulator returns the path of aws-lambda-rie: $RIE, then the project's
-// .tools/bin under root, then $PATH.
-func FindEmulator(root string) (string, error) {
-	if p := os.Getenv("RIE"); p != "" {
-		return p, nil
-	}
-	if p := filepath.Join(root, ".tools", "bin", "aws-lambda-rie"); fileExists(p) {
-		return p, nil
-	}
-	if p, err := exec.LookPath("aws-lambda-rie"); err == nil {
-		return p, nil
-	}
-	return "", errors.New("aws-lambda-rie not found: go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d with GOBIN=.tools/bin")
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
 }

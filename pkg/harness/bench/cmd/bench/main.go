@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/s3uploader/s3uploader/pkg/harness/bench"
+	"github.com/s3uploader/s3uploader/pkg/rie"
 )
 
 func main() {
@@ -132,7 +133,7 @@ func run() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	root, err := bench.ModuleRoot()
+	root, err := rie.ModuleRoot(".")
 	if err != nil {
 		return err
 	}
@@ -274,7 +275,7 @@ func overhead(ctx context.Context, o options) ([]bench.OverheadResult, error) {
 // coldStart measures the uploader's cold start against a hello-world's in
 // the emulator; its error says why it could not.
 func coldStart(ctx context.Context, root string, runs int) (*bench.ColdStartResult, error) {
-	emu, err := bench.FindEmulator(root)
+	emu, err := rie.FindEmulator(root)
 	var c bench.ColdStartResult
 	if err == nil {
 		c, err = bench.ColdStart(ctx, root, emu, runs)
