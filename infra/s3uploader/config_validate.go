@@ -230,16 +230,15 @@ func (c Config) checkSources(p *problems) {
 	if c.SNSTopicArn == "" && c.EventPattern == "" {
 		return
 	}
-	source := "snsTopicArn"
+	source, value := "snsTopicArn", c.SNSTopicArn
 	if c.EventPattern != "" {
-		source = "eventPattern"
+		source, value = "eventPattern", c.EventPattern
 	}
 	if c.Envelope != defaultEnvelope && c.Envelope != c.envelope() {
 		p.add("envelope", c.Envelope, "contradicts %s, which delivers %s: leave envelope unset, the stack sets it", source, c.envelope())
 	}
 	if c.QueueArn != "" {
-		p.add(source, map[string]string{"snsTopicArn": c.SNSTopicArn, "eventPattern": c.EventPattern}[source],
-			"with queueArn would replace that queue's policy, which the stack never modifies: wire your existing queue to the source yourself")
+		p.add(source, value, "with queueArn would replace that queue's policy, which the stack never modifies: wire your existing queue to the source yourself")
 	}
 	if c.SNSTopicArn != "" && c.FIFO != strings.HasSuffix(c.SNSTopicArn, ".fifo") {
 		p.add("snsTopicArn", c.SNSTopicArn, "must be of the queue's kind: only a FIFO topic (name ending in .fifo) delivers to a FIFO queue, and a FIFO topic only to one")

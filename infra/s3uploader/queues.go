@@ -11,9 +11,8 @@ import (
 
 // queues is the work queue and the dead-letter queue it redrives to.
 type queues struct {
-	queue    awssqs.IQueue
-	dlq      awssqs.IQueue
-	existing bool // queue is an existing one
+	queue awssqs.IQueue
+	dlq   awssqs.IQueue
 }
 
 const (
@@ -40,7 +39,7 @@ func newQueues(scope constructs.Construct, cfg Config, removal awscdk.RemovalPol
 	}
 	dlq := imported("DeadLetterQueue", p.DeadLetterQueue, p.DeadLetterQueueArn)
 	if queue := imported("Queue", p.Queue, p.QueueArn); queue != nil {
-		return &queues{queue: queue, dlq: dlq, existing: true}
+		return &queues{queue: queue, dlq: dlq}
 	}
 	if dlq == nil {
 		dlq = awssqs.NewQueue(scope, jsii.String("DeadLetterQueue"), &awssqs.QueueProps{
